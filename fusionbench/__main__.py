@@ -1,0 +1,5 @@
+import sys
+
+from fusionbench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,48 @@
+"""Command-line interface: a thin layer over library calls (the library never imports it).
+
+Each subcommand lives in its own module with ``register(subparsers)``; the module's
+``run(args)`` returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from fusionbench import __version__
+from fusionbench.errors import FusionBenchError
+
+SUBCOMMANDS = [
+    "metrics", "score", "evaluate", "datasets", "fuse", "train",
+    "table", "plot", "check", "leaderboard",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fusionbench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"fusionbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"fusionbench.cli.{name}_cmd").register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except FusionBenchError as exc:
+        print(f"fusionbench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The method interface: fuse one luminance channel; colour is handled here for every method."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fusionbench.colour import merge_fused, split_for_fusion
+
+
+class Method:
+    """A fusion method. Subclasses implement :meth:`fuse` (and may override :meth:`fuse_batch`).
+
+    ``fuse`` takes the IR and the visible luminance as float32 arrays in [0, 1] of equal shape
+    (H, W) and returns the fused luminance, float32 in [0, 1], same shape.
+    """
+
+    name = "method"
+    kind = "baseline"  # "baseline" | "network" | "external"
+
+    def fuse(self, ir_y: np.ndarray, vi_y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def fuse_batch(self, ir_y: np.ndarray, vi_y: np.ndarray) -> np.ndarray:
+        """(N, H, W) -> (N, H, W); the default loops over :meth:`fuse`."""
+        return np.stack([self.fuse(a, b) for a, b in zip(ir_y, vi_y)])
+
+    def fuse_images(self, ir_u8: np.ndarray, vi_u8: np.ndarray) -> np.ndarray:
+        """uint8 IR + uint8 visible (gray or RGB) -> uint8 fused image (RGB if the visible is).
+
+        The IR is fused with the visible Y channel and the visible CbCr is reattached, as the
+        papers do.
+        """
+        ir_y, vi_y, cbcr = split_for_fusion(ir_u8, vi_u8)
+        fused_y = np.asarray(self.fuse(ir_y, vi_y), dtype=np.float32)
+        if fused_y.shape != ir_y.shape:
+            raise ValueError(f"{self.name} returned shape {fused_y.shape}, expected {ir_y.shape}")
+        return merge_fused(fused_y, cbcr)
