@@ -1,0 +1,15 @@
+"""Reports: paper-style tables, significance, figures, published-vs-reproduced and leaderboards.
+
+Everything works on per-image results in long format (columns dataset, method, image,
+profile, metric, value), as a DataFrame or a CSV / JSON / Parquet file.
+"""
+
+from fusionbench.report.results import LONG_COLUMNS, as_long, load_results, select, summarise
+from fusionbench.report.significance import bootstrap_ci, compare_to_best, significance_table
+from fusionbench.report.tables import build_table, latex_escape, rank_marks, render_table
+
+__all__ = [
+    "LONG_COLUMNS", "as_long", "load_results", "select", "summarise",
+    "bootstrap_ci", "compare_to_best", "significance_table",
+    "build_table", "render_table", "rank_marks", "latex_escape",
+]
