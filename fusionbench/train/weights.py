@@ -1,0 +1,49 @@
+"""Saving and loading trained weights: safetensors + JSON sidecar (+ Markdown model card)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "methods" / "networks" / "weights"
+
+
+def weights_stem(name: str, ablation=None) -> str:
+    """``sspfusion`` or ``sspfusion__no_sfe``."""
+    return name if ablation in (None, "", "full") else f"{name}__{ablation}"
+
+
+def save_weights(model, name: str, ablation=None, *, meta: dict, directory=WEIGHTS_DIR) -> Path:
+    """Write ``<stem>.safetensors`` and ``<stem>.json`` (``meta`` must hold ``config``)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = weights_stem(name, ablation)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(directory / f"{stem}.safetensors"))
+    meta = dict(meta, method=name, ablation=ablation or None)
+    (directory / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return directory / f"{stem}.safetensors"
+
+
+def read_meta(name: str, ablation=None, *, directory=WEIGHTS_DIR) -> dict:
+    path = Path(directory) / f"{weights_stem(name, ablation)}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def load_weights(model, name: str, ablation=None, *, directory=WEIGHTS_DIR, strict: bool = True):
+    """Load ``<stem>.safetensors`` into ``model`` (safe: no pickle). Returns the sidecar dict."""
+    from fusionbench.errors import InputError
+    path = Path(directory) / f"{weights_stem(name, ablation)}.safetensors"
+    if not path.exists():
+        raise InputError(path, "no trained weights; run `fusionbench train` first")
+    state = load_file(str(path))
+    model.load_state_dict(state, strict=strict)
+    return read_meta(name, ablation, directory=directory)
+
+
+def load_checkpoint(path):
+    """A training checkpoint, loaded with ``weights_only=True``."""
+    return torch.load(path, map_location="cpu", weights_only=True)
