@@ -1,0 +1,8 @@
+"""Datasets: registry, folder layouts, pairing by stem, bundled sample and safe download."""
+
+from fusionbench.datasets.layout import Pair, fused_by_stem, pair_folder
+from fusionbench.datasets.registry import DATASETS, SUBSETS, DatasetSpec, get_spec, list_datasets
+from fusionbench.datasets.resolve import SAMPLE_ROOT, Dataset, data_root, resolve_dataset
+
+__all__ = ["Pair", "Dataset", "DatasetSpec", "DATASETS", "SUBSETS", "SAMPLE_ROOT", "get_spec",
+           "list_datasets", "resolve_dataset", "pair_folder", "fused_by_stem", "data_root"]

@@ -1,0 +1,7 @@
+"""Fusion methods: the :class:`Method` interface, baselines, networks and external results."""
+
+from fusionbench.methods.base import Method
+from fusionbench.methods.external import FusedFolder
+from fusionbench.methods.registry import MethodUnavailableError, get_method, list_methods
+
+__all__ = ["Method", "FusedFolder", "get_method", "list_methods", "MethodUnavailableError"]

@@ -1,0 +1,40 @@
+"""External results: a folder of fused images, matched to the source pairs by file stem."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fusionbench.datasets.layout import fused_by_stem
+from fusionbench.methods.base import Method
+
+
+class FusedFolder(Method):
+    """Fused images produced elsewhere; ``lookup(stem)`` gives the file or None.
+
+    Nothing is fused here: the runner reads the file and scores it against the pair.
+    """
+
+    kind = "external"
+
+    def __init__(self, folder, *, name: str | None = None):
+        self.folder = os.fspath(folder)
+        self.name = name or Path(self.folder).resolve().name
+        self._files = None
+
+    @property
+    def files(self) -> dict:
+        if self._files is None:
+            self._files = fused_by_stem(self.folder)
+        return self._files
+
+    def lookup(self, stem: str):
+        return self.files.get(stem)
+
+    def extras(self, stems) -> list:
+        """File names in the folder that match no source pair (reported, not scored)."""
+        stems = set(stems)
+        return [Path(p).name for s, p in self.files.items() if s not in stems]
+
+    def fuse(self, ir_y, vi_y):
+        raise TypeError(f"{self.name} is a folder of fused images; it cannot fuse new pairs")

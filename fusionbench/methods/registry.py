@@ -1,0 +1,61 @@
+"""The method registry: classical baselines, the reference networks (lazy) and fused-image folders."""
+
+from __future__ import annotations
+
+import importlib
+
+from fusionbench.errors import FusionBenchError, UnknownNameError
+from fusionbench.methods.baselines import ALIASES, BASELINES
+from fusionbench.methods.networks import NETWORKS
+
+
+class MethodUnavailableError(FusionBenchError):
+    """A registered method whose implementation (or weights) cannot be loaded here."""
+
+
+def list_methods() -> list:
+    """Names accepted by :func:`get_method` (a network also takes ``NAME:ABLATION``)."""
+    return list(BASELINES) + list(NETWORKS)
+
+
+def _network_module(name):
+    modname = f"fusionbench.methods.networks.{name}"
+    try:
+        return importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == modname or modname.startswith(exc.name + ".")):
+            raise MethodUnavailableError(f"network {name!r} is registered but its package {modname} is not "
+                                         "installed in this build") from None
+        raise
+
+
+def get_method(name: str, *, device=None, **options):
+    """Build a fusion method by name.
+
+    Parameters
+    ----------
+    name : str
+        ``average``, ``max``, ``laplacian``, ``gff`` (classical baselines), or a network
+        ``s2fnet``, ``sspfusion``, ``smfnet``, ``msfe``, optionally ``NAME:ABLATION``.
+    device : str, optional
+        Torch device for networks (ignored by the baselines).
+    **options
+        Keyword options of a baseline's constructor (e.g. ``levels=5`` for ``laplacian``).
+    """
+    text = str(name).strip()
+    base, _, variant = text.partition(":")
+    key = base.lower()
+    key = ALIASES.get(key, key)
+    if key in BASELINES:
+        if variant:
+            raise UnknownNameError(f"variant of {key}", variant, ["(none)"])
+        return BASELINES[key](**options)
+    if key in NETWORKS:
+        mod = _network_module(key)
+        if variant and variant not in getattr(mod, "ABLATIONS", ()):
+            raise UnknownNameError(f"ablation of {key}", variant, getattr(mod, "ABLATIONS", ()))
+        method = mod.load_method(variant or None, device)
+        if variant and ":" not in getattr(method, "name", ""):
+            method.name = f"{key}:{variant}"
+        return method
+    raise UnknownNameError("method", text, list_methods())
