@@ -2,6 +2,6 @@
 
 from fusionbench.methods.base import Method
 from fusionbench.methods.external import FusedFolder
-from fusionbench.methods.registry import MethodUnavailableError, get_method, list_methods
+from fusionbench.methods.registry import MethodUnavailableError, canonical_name, get_method, list_methods
 
-__all__ = ["Method", "FusedFolder", "get_method", "list_methods", "MethodUnavailableError"]
+__all__ = ["Method", "FusedFolder", "canonical_name", "get_method", "list_methods", "MethodUnavailableError"]

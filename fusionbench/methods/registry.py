@@ -29,6 +29,24 @@ def _network_module(name):
         raise
 
 
+def canonical_name(name: str, *, check: bool = True) -> str:
+    """``avg`` -> ``average``, ``SSPFusion:No_SFE`` -> ``sspfusion:No_SFE``; unknown names raise.
+
+    With ``check``, a network's package is imported (no weights are loaded) so a missing one fails early.
+    """
+    base, sep, variant = str(name).strip().partition(":")
+    key = ALIASES.get(base.lower(), base.lower())
+    if key not in BASELINES and key not in NETWORKS:
+        raise UnknownNameError("method", name, list_methods())
+    if key in BASELINES and variant:
+        raise UnknownNameError(f"variant of {key}", variant, ["(none)"])
+    if key in NETWORKS and check:
+        mod = _network_module(key)
+        if variant and variant not in getattr(mod, "ABLATIONS", ()):
+            raise UnknownNameError(f"ablation of {key}", variant, getattr(mod, "ABLATIONS", ()))
+    return key + sep + variant
+
+
 def get_method(name: str, *, device=None, **options):
     """Build a fusion method by name.
 

@@ -1,0 +1,220 @@
+"""Evaluate methods on datasets: build per-pair tasks, run them, store each pair as it finishes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from fusionbench import __version__
+from fusionbench.datasets.resolve import Dataset, resolve_dataset
+from fusionbench.methods.external import FusedFolder
+from fusionbench.methods.registry import canonical_name
+from fusionbench.metrics.compute import resolve_metrics
+from fusionbench.metrics.profiles import get_profile
+from fusionbench.metrics.result import METRIC_VERSION
+from fusionbench.runner.executors import run_tasks
+from fusionbench.runner.tasks import score_pair
+from fusionbench.store.sqlite import ResultStore, git_hash, locator, now, options_json
+
+
+@dataclass
+class Problem:
+    """A pair (or file) that was not scored, and why."""
+
+    dataset: str
+    method: str | None
+    image: str
+    reason: str
+
+    def __str__(self):
+        who = f"{self.dataset}/{self.image}" + (f" [{self.method}]" if self.method else "")
+        return f"{who}: {self.reason}"
+
+
+@dataclass
+class RunResult:
+    """Records (long format, fixed order), problems, warnings and counts of one evaluation."""
+
+    records: list
+    problems: list
+    warnings: list
+    datasets: list
+    methods: list
+    metrics: tuple
+    profile: str
+    computed: int = 0  # metric values computed in this run
+    reused: int = 0  # metric values found in the store
+    store_path: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    def frame(self):
+        from fusionbench.store.export import long_frame
+        return long_frame(self.records)
+
+    def summary(self):
+        from fusionbench.store.export import aggregate
+        return aggregate(self.frame())
+
+
+def _method_entries(methods):
+    """Normalise methods to (label, entry-template, FusedFolder or None); labels must be unique."""
+    out, seen = [], set()
+    for m in methods:
+        if isinstance(m, FusedFolder):
+            label, entry, folder = m.name, {"kind": "fused"}, m
+        else:
+            label = canonical_name(m)
+            entry, folder = {"kind": "method", "name": label}, None
+        if label in seen:
+            raise ValueError(f"method name {label!r} given twice; use --name to tell them apart")
+        seen.add(label)
+        out.append((label, dict(entry, label=label), folder))
+    return out
+
+
+def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="numpy", device=None,
+             executor="local", jobs=None, store=None, progress=True, on_result=None, data_root=None,
+             split=None, subset=None, **options) -> RunResult:
+    """Score fusion methods on datasets, reusing and extending a result store.
+
+    Parameters
+    ----------
+    datasets : sequence of str, path or Dataset
+        Registered names or folders (see :func:`fusionbench.datasets.resolve_dataset`).
+    methods : sequence of str or FusedFolder
+        Registered method names (``average``, ``sspfusion:no_sfe``, ...) and/or folders of fused
+        images (matched to the pairs by stem).
+    profile, metrics, backend, device, **options
+        As in :func:`fusionbench.compute`.
+    executor, jobs
+        ``local`` process pool (default), ``inline``, ``dask`` or ``dask://HOST:PORT``; worker count.
+    store : ResultStore, path or None
+        Result store; already-scored keys are reused, new values are written pair by pair.
+        ``None`` uses the default store; pass ``":memory:"`` for none that persists.
+    on_result : callable, optional
+        Called with the number of finished pairs after each pair is stored.
+
+    Returns
+    -------
+    RunResult
+        Records in a fixed order (dataset, method, image, metric) independent of the executor.
+    """
+    prof = get_profile(profile, **options)
+    metric_names = resolve_metrics(metrics, prof)
+    opts_text = options_json(prof.options)
+    entries = _method_entries(methods)
+    dsets = [d if isinstance(d, Dataset) else
+             resolve_dataset(d, data_root_dir=data_root, split=split, subset=subset) for d in datasets]
+    own_store = not isinstance(store, ResultStore)
+    st = store if not own_store else ResultStore(store)
+    problems, warnings, tasks, cells = [], [], [], {}
+    try:
+        for di, ds in enumerate(dsets):
+            for image, reason in ds.problems.items():
+                problems.append(Problem(ds.label, None, image, reason))
+            stems = [p.name for p in ds.pairs]
+            for label, _, folder in entries:
+                if folder is not None:
+                    extra = folder.extras(set(stems) | set(ds.problems))
+                    if extra:
+                        warnings.append(f"{ds.label} [{label}]: {len(extra)} fused file(s) with no source "
+                                        f"pair, ignored: {', '.join(sorted(extra))}")
+            locs = {(p.name, label): locator(ds.label, label, p.name, prof.label, opts_text, METRIC_VERSION)
+                    for p in ds.pairs for label, _, _ in entries}
+            known = st.known(locs.values())
+            for pi, pair in enumerate(ds.pairs):
+                todo = []
+                for mi, (label, entry, folder) in enumerate(entries):
+                    e = dict(entry)
+                    if folder is not None:
+                        e["path"] = folder.lookup(pair.name)
+                        if e["path"] is None:
+                            problems.append(Problem(ds.label, label, pair.name,
+                                                    f"no fused image named {pair.name}.* in {folder.folder}"))
+                            continue
+                    todo.append(e)
+                    cells[(di, pair.name, label)] = locs[(pair.name, label)]
+                if todo:
+                    tasks.append({
+                        "index": (di, pi), "dataset": ds.label, "image": pair.name, "ir": pair.ir,
+                        "vi": pair.vi, "methods": todo, "metrics": metric_names, "profile": prof.name,
+                        "overrides": dict(prof.overrides), "options_text": opts_text, "backend": backend,
+                        "device": device,
+                        "known": {e["label"]: known[locs[(pair.name, e["label"])]] for e in todo},
+                    })
+        records, computed, reused = {}, 0, 0
+        version, git = __version__, git_hash()
+        bar = _progress(len(tasks), progress)
+        done = 0
+        try:
+            for res in run_tasks(score_pair, tasks, executor=executor, jobs=jobs):
+                idx = tuple(res["index"])
+                task = tasks[_task_pos(tasks, idx)]
+                new = []
+                for r in res["results"]:
+                    if r["error"]:
+                        problems.append(Problem(task["dataset"], r["method"], res["image"], r["error"]))
+                        continue
+                    loc = cells[(idx[0], res["image"], r["method"])]
+                    known_rows = task["known"].get(r["method"], {})
+                    stamp = now()
+                    for m in metric_names:
+                        key = r["keys"][m]
+                        rec = dict(dataset=task["dataset"], method=r["method"], image=res["image"],
+                                   profile=prof.label, metric=m, key=key, locator=loc, options=opts_text,
+                                   metric_version=METRIC_VERSION, pixel_digest=r["digest"])
+                        if m in r["values"]:
+                            rec.update(value=r["values"][m], backend=r["backend"], fusionbench_version=version,
+                                       git_hash=git, created=stamp)
+                            new.append(rec)
+                            computed += 1
+                        else:
+                            row = known_rows[key]
+                            rec.update(value=row["value"], backend=row["backend"], created=row["created"],
+                                       fusionbench_version=row["fusionbench_version"], git_hash=row["git_hash"])
+                            reused += 1
+                        records[(idx, _order(entries, r["method"]), m)] = rec
+                st.add(new)  # one transaction per pair: nothing finished is lost on a kill
+                done += 1
+                bar.update(1)
+                if on_result is not None:
+                    on_result(done)
+        finally:
+            bar.close()
+    finally:
+        if own_store:
+            st.close()
+    mpos = {m: i for i, m in enumerate(metric_names)}
+    ordered = [records[k] for k in sorted(records, key=lambda k: (k[0], k[1], mpos[k[2]]))]
+    dorder = {d.label: i for i, d in enumerate(dsets)}
+    morder = {label: i for i, (label, _, _) in enumerate(entries)}
+    problems.sort(key=lambda p: (dorder.get(p.dataset, 0), morder.get(p.method, -1), p.image))
+    return RunResult(ordered, problems, warnings, dsets, [e[0] for e in entries], metric_names, prof.label,
+                     computed, reused, st.path)
+
+
+def _order(entries, label):
+    return next(i for i, e in enumerate(entries) if e[0] == label)
+
+
+def _task_pos(tasks, index):
+    # tasks are created in (dataset, pair) order, but pairs without work are skipped
+    lo, hi = 0, len(tasks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if tasks[mid]["index"] < index:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _progress(total, enabled):
+    from tqdm import tqdm
+    return tqdm(total=total, unit="pair", desc="evaluate", file=sys.stderr,
+                disable=not enabled or total == 0 or os.environ.get("FUSIONBENCH_NO_PROGRESS") == "1")

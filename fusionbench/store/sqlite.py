@@ -1,0 +1,168 @@
+"""An embedded SQLite result store keyed by content hashes (WAL mode, one transaction per pair)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import subprocess
+import time
+from functools import lru_cache
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scores (
+    key TEXT PRIMARY KEY,            -- sha256(pixel digest, profile, options, metric version, metric)
+    metric TEXT NOT NULL,
+    value REAL,                      -- NULL stands for NaN
+    profile TEXT NOT NULL,
+    options TEXT NOT NULL,
+    metric_version TEXT NOT NULL,
+    pixel_digest TEXT NOT NULL,
+    backend TEXT,
+    fusionbench_version TEXT,
+    git_hash TEXT,
+    created TEXT
+);
+CREATE TABLE IF NOT EXISTS labels (  -- which (dataset, method, image) a score was computed for
+    dataset TEXT NOT NULL,
+    method TEXT NOT NULL,
+    image TEXT NOT NULL,
+    key TEXT NOT NULL REFERENCES scores(key),
+    locator TEXT NOT NULL,
+    created TEXT,
+    PRIMARY KEY (dataset, method, image, key)
+);
+CREATE INDEX IF NOT EXISTS labels_locator ON labels(locator);
+"""
+
+
+def default_path() -> Path:
+    """``<user cache dir>/fusionbench/results.sqlite`` (platformdirs)."""
+    from platformdirs import user_cache_dir
+    return Path(user_cache_dir("fusionbench")) / "results.sqlite"
+
+
+@lru_cache(maxsize=1)
+def git_hash():
+    """The commit of the fusionbench checkout, or None when not run from a git work tree."""
+    here = Path(__file__).resolve().parents[2]
+    if not (here / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                             timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def options_json(options) -> str:
+    return json.dumps({k: options[k] for k in sorted(options)}, default=str, separators=(",", ":"))
+
+
+def score_key(pixel_digest: str, profile: str, options_text: str, metric_version: str, metric: str) -> str:
+    text = "\x1f".join((pixel_digest, profile, options_text, metric_version, metric))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def locator(dataset, method, image, profile, options_text, metric_version) -> str:
+    text = "\x1f".join((dataset, method, image, profile, options_text, metric_version))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class ResultStore:
+    """Scores keyed by content hash; safe for concurrent writers (WAL, ``BEGIN IMMEDIATE``).
+
+    Parameters
+    ----------
+    path : path, optional
+        SQLite file; default :func:`default_path`. ``":memory:"`` for a throw-away store.
+    """
+
+    def __init__(self, path=None, *, timeout: float = 120.0):
+        self.path = os.fspath(path) if path is not None else os.fspath(default_path())
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self._write(lambda cur: [cur.execute(stmt) for stmt in SCHEMA.split(";") if stmt.strip()])
+
+    def _write(self, fn):
+        cur = self.conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            fn(cur)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def known(self, locators) -> dict:
+        """locator -> {key: row dict} for already-scored (dataset, method, image, profile) cells."""
+        out = {loc: {} for loc in locators}
+        locs = list(out)
+        for i in range(0, len(locs), 500):
+            chunk = locs[i:i + 500]
+            q = ("SELECT l.locator, s.key, s.metric, s.value, s.backend, s.fusionbench_version, s.git_hash, "
+                 "s.created FROM labels l JOIN scores s ON s.key = l.key "
+                 f"WHERE l.locator IN ({','.join('?' * len(chunk))})")
+            for loc, key, metric, value, backend, ver, git, created in self.conn.execute(q, chunk):
+                out[loc][key] = dict(metric=metric, value=math.nan if value is None else value,
+                                     backend=backend, fusionbench_version=ver, git_hash=git,
+                                     created=created)
+        return out
+
+    def add(self, records) -> int:
+        """Insert score rows + label rows in one transaction; keys already present are kept."""
+        records = list(records)
+        if not records:
+            return 0
+
+        def fn(cur):
+            cur.executemany(
+                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(r["key"], r["metric"], None if math.isnan(r["value"]) else r["value"], r["profile"],
+                  r["options"], r["metric_version"], r["pixel_digest"], r["backend"],
+                  r["fusionbench_version"], r["git_hash"], r["created"]) for r in records])
+            cur.executemany(
+                "INSERT OR IGNORE INTO labels VALUES (?,?,?,?,?,?)",
+                [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"])
+                 for r in records])
+        self._write(fn)
+        return len(records)
+
+    def count(self, *, dataset=None, method=None) -> int:
+        """Number of label rows (one per dataset, method, image, metric and option set)."""
+        q, args = "SELECT COUNT(*) FROM labels WHERE 1=1", []
+        if dataset is not None:
+            q, args = q + " AND dataset = ?", args + [dataset]
+        if method is not None:
+            q, args = q + " AND method = ?", args + [method]
+        return self.conn.execute(q, args).fetchone()[0]
+
+    def frame(self):
+        """Everything in the store as a long-format pandas DataFrame."""
+        import pandas as pd
+        q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, "
+             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, s.key "
+             "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
+        return pd.read_sql_query(q, self.conn)
