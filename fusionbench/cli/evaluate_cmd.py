@@ -1,10 +1,141 @@
-"""`fusionbench evaluate` (not implemented yet)."""
+"""`fusionbench evaluate`: score methods or fused folders on datasets; print means, write per-image rows."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+EXIT_INCOMPLETE = 3
 
 
 def register(sub):
-    p = sub.add_parser("evaluate", help="(not implemented yet)")
+    p = sub.add_parser("evaluate", help="score fusion methods / fused-image folders on datasets",
+                       description="Score fusion methods (or folders of fused images) on datasets, "
+                                   "print per-dataset means and write the per-image results. "
+                                   "Exit code 3 when some pairs could not be scored.")
+    p.add_argument("--method", action="append", default=[], metavar="NAME",
+                   help="registered method (average, max, laplacian, gff, s2fnet, sspfusion, smfnet, msfe, "
+                        "NAME:ABLATION); repeatable")
+    p.add_argument("--fused", action="append", default=[], metavar="DIR",
+                   help="folder of fused images matched to the pairs by file stem; repeatable")
+    p.add_argument("--name", action="append", default=[], metavar="N",
+                   help="method name for the --fused folder at the same position (default: folder name)")
+    p.add_argument("--dataset", action="append", required=True, metavar="NAME|PATH",
+                   help="registered dataset (fusionbench datasets list) or a folder with ir/ and vi/; repeatable")
+    p.add_argument("--data-root", help="folder holding the datasets (or the dataset folder itself); "
+                                       "default $FUSIONBENCH_DATA, else the bundled sample")
+    p.add_argument("--split", help="split (train/test) for datasets that have them (default test)")
+    p.add_argument("--subset", help="named subset (tno25, roadscene50) or a file of image stems")
+    p.add_argument("--profile", default="cddfuse", help="metric profile (default cddfuse)")
+    p.add_argument("--metrics", help="comma-separated metric names (default: the profile's table)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="metric option override (see fusionbench metrics); repeatable")
+    p.add_argument("--backend", default="numpy", help="numpy (default), numba, torch or auto")
+    p.add_argument("--device", help="device for the torch backend and for networks (cpu, cuda, ...)")
+    p.add_argument("--executor", default="local",
+                   help="local (process pool, default), inline, dask (local cluster) or dask://HOST:PORT")
+    p.add_argument("--jobs", type=int, help="worker processes (default: available CPUs)")
+    p.add_argument("--store", help="SQLite result store (default: the user cache directory)")
+    p.add_argument("--out", help="per-image results file: .csv, .json or .parquet")
+    p.add_argument("--summary-out", help="per-dataset aggregates (mean, std, n): .csv, .json or .parquet")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json", "latex"),
+                   help="how to print the per-dataset means (default table)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
+def _options(pairs):
+    from fusionbench.errors import InputError
+    out = {}
+    for text in pairs:
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise InputError("--option", f"expected KEY=VALUE, got {text!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _methods(args):
+    from fusionbench.errors import InputError
+    from fusionbench.methods import FusedFolder
+    if not args.method and not args.fused:
+        raise InputError("evaluate", "give at least one --method NAME or --fused DIR")
+    if len(args.name) > len(args.fused):
+        raise InputError("--name", "more --name than --fused options")
+    names = args.name + [None] * (len(args.fused) - len(args.name))
+    return list(args.method) + [FusedFolder(d, name=n) for d, n in zip(args.fused, names)]
+
+
+def means_table(summary, metrics, methods) -> dict:
+    """dataset -> list of rows [method, mean per metric] in the run's order."""
+    out = {}
+    for ds, grp in summary.groupby("dataset", sort=False):
+        idx = {(r.method, r.metric): r.mean for r in grp.itertuples()}
+        out[ds] = [[m] + [idx.get((m, k), float("nan")) for k in metrics] for m in methods]
+    return out
+
+
+def _latex(frame, tables, metrics) -> str:
+    try:
+        from fusionbench.report.tables import render_table
+        return render_table(frame, fmt="latex")
+    except Exception:  # report package missing or incompatible: a plain booktabs table
+        lines = []
+        for ds, rows in tables.items():
+            lines += [r"\begin{tabular}{l" + "r" * len(metrics) + "}", r"\toprule",
+                      f"\\multicolumn{{{len(metrics) + 1}}}{{l}}{{{ds}}} \\\\", r"\midrule",
+                      "Method & " + " & ".join(metrics) + r" \\", r"\midrule"]
+            lines += [str(r[0]).replace("_", r"\_") + " & " + " & ".join(f"{v:.4f}" for v in r[1:]) + r" \\"
+                      for r in rows]
+            lines += [r"\bottomrule", r"\end{tabular}", ""]
+        return "\n".join(lines)
+
+
 def run(args):
-    raise SystemExit("fusionbench evaluate: not implemented yet")
+    from tabulate import tabulate
+
+    from fusionbench.runner import evaluate
+    from fusionbench.store.export import write_frame
+
+    methods = _methods(args)
+    from fusionbench.datasets import resolve_dataset
+    datasets = [resolve_dataset(d, data_root_dir=args.data_root, split=args.split, subset=args.subset)
+                for d in args.dataset]
+    for ds in datasets:
+        print(f"dataset {ds.describe()}", file=sys.stderr)
+        if ds.is_sample:
+            print(f"NOTE: {ds.name}: using the BUNDLED SAMPLE ({len(ds.pairs)} pairs), not the full dataset; "
+                  "pass --data-root or set FUSIONBENCH_DATA to evaluate the real set", file=sys.stderr)
+    result = evaluate(datasets, methods, profile=args.profile, metrics=args.metrics, backend=args.backend,
+                      device=args.device, executor=args.executor, jobs=args.jobs, store=args.store,
+                      progress=not args.no_progress, **_options(args.option))
+    frame, summary = result.frame(), result.summary()
+    metrics = list(result.metrics)
+    tables = means_table(summary, metrics, result.methods)
+    if args.out:
+        print(f"wrote {len(frame)} rows to {write_frame(frame, args.out)}", file=sys.stderr)
+    if args.summary_out:
+        print(f"wrote {len(summary)} rows to {write_frame(summary, args.summary_out)}", file=sys.stderr)
+    if args.format == "table":
+        for ds, rows in tables.items():
+            n = summary[summary.dataset == ds].groupby("method")["n"].max().to_dict()
+            rows = [[r[0], n.get(r[0], 0)] + r[1:] for r in rows]
+            print(f"\n{ds} (profile {result.profile}; mean over n images)")
+            print(tabulate(rows, headers=["method", "n"] + metrics, floatfmt=".4f"))
+    elif args.format == "csv":
+        sys.stdout.write(summary.to_csv(index=False, float_format="%.10g"))
+    elif args.format == "json":
+        print(json.dumps(summary.astype(object).where(summary.notna(), None).to_dict(orient="records"),
+                         indent=1))
+    else:
+        print(_latex(frame, tables, metrics))
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"computed {result.computed} values, reused {result.reused} from the store ({result.store_path})",
+          file=sys.stderr)
+    if result.problems:
+        print(f"INCOMPLETE: {len(result.problems)} pair(s) not scored:", file=sys.stderr)
+        for prob in result.problems:
+            print(f"  {prob}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    return 0

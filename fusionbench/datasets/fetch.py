@@ -149,14 +149,40 @@ def fetch_archive(url: str, target, *, sha256: str | None = None, progress: bool
     return {"target": os.fspath(target), "sha256": digest, "verified": bool(sha256), "files": files}
 
 
-def fetch_dataset(name: str, data_root_dir, *, url=None, sha256=None, progress=True) -> dict:
-    """Fetch a registered dataset into ``<data_root>/<name>`` from its recorded address."""
+def fetch_dataset(name: str, data_root_dir, *, url=None, sha256=None, subdir=None, progress=True) -> dict:
+    """Fetch a registered dataset into ``<data_root>/<name>`` from its recorded address.
+
+    The archive is extracted into a staging folder; the dataset folder inside it
+    (``spec.archive_subdir`` or ``subdir``, a glob; default: the whole archive) is then moved to
+    ``<data_root>/<name>``, which must not exist yet (nothing is overwritten).
+    """
     from fusionbench.datasets.registry import get_spec
 
     spec = get_spec(name)
     url = url or spec.url
     if not url:
         raise InputError(spec.name, f"has no public download address ({spec.source}); download it "
-                                    "by hand and pass --data-root")
+                                    "by hand (or pass --url) and use --data-root")
     sha = sha256 or (spec.sha256 if url == spec.url else None)
-    return fetch_archive(url, Path(data_root_dir) / spec.name, sha256=sha, progress=progress)
+    subdir = subdir if subdir is not None else (spec.archive_subdir if url == spec.url else None)
+    root = Path(data_root_dir)
+    final = root / spec.name
+    if final.exists():
+        raise FetchError(f"{final} already exists; remove it to fetch again")
+    staging = root / f".{spec.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        info = fetch_archive(url, staging, sha256=sha, progress=progress)
+        src = staging
+        if subdir:
+            hits = sorted(p for p in staging.glob(subdir) if p.is_dir())
+            if len(hits) != 1:
+                raise FetchError(f"archive from {url} has {len(hits)} folders matching {subdir!r}")
+            src = hits[0]
+        src.rename(final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    info["target"] = os.fspath(final)
+    return info

@@ -10,8 +10,9 @@ from fusionbench.errors import InputError
 from fusionbench.imageio import IMAGE_EXTENSIONS
 
 # folder names, compared case-insensitively
-IR_NAMES = ("ir", "infrared", "inf", "thermal", "lwir", "cropinfrared", "ir_images")
-VI_NAMES = ("vi", "vis", "visible", "rgb", "crop_lr_visible", "vi_images", "vis_images")
+# RoadScene's cropped, size-matched folders come first: its repository also holds raw infrared/
+IR_NAMES = ("cropinfrared", "ir", "infrared", "inf", "thermal", "lwir", "ir_images")
+VI_NAMES = ("crop_lr_visible", "vi", "vis", "visible", "rgb", "vi_images", "vis_images")
 SPLIT_NAMES = ("train", "test", "val", "validation")
 WRAPPER_NAMES = ("input",)  # VIFB keeps its sources under input/{IR,VI}
 
@@ -142,3 +143,13 @@ def fused_by_stem(folder) -> dict:
         if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS:
             out.setdefault(p.stem, os.fspath(p))
     return out
+
+
+def image_size(path) -> tuple:
+    """(height, width) from the file header, without decoding the pixels."""
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            return im.size[1], im.size[0]
+    except OSError as exc:
+        raise InputError(os.fspath(path), f"not a readable image ({exc})") from None

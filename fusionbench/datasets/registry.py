@@ -44,6 +44,7 @@ class DatasetSpec:
     subset: str | None = None
     url: str | None = None
     sha256: str | None = None
+    archive_subdir: str | None = None  # glob of the dataset folder inside the downloaded archive
     licence: str = "unknown (no licence file)"
     notes: str = ""
     aliases: tuple = field(default_factory=tuple)
@@ -55,7 +56,7 @@ DATASETS = {s.name: s for s in (
         "1,083 train / 361 test pairs, 480x640", "GitHub Linfeng-Tang/MSRS",
         "L. Tang et al., PIAFusion, Information Fusion 83-84, 2022",
         splits=("train", "test"), default_split="test",
-        url="https://github.com/Linfeng-Tang/MSRS/archive/refs/heads/main.zip",
+        url="https://github.com/Linfeng-Tang/MSRS/archive/refs/heads/main.zip", archive_subdir="MSRS-*",
         notes="IR gray PNG, visible RGB PNG; the archive is ~670 MB"),
     DatasetSpec(
         "tno42", "TNO, 42-pair set of Tang's evaluation code", ("tno42", "tno", "tno_42"),
@@ -64,6 +65,7 @@ DATASETS = {s.name: s for s in (
         "A. Toet, The TNO Multiband Image Data Collection, Data in Brief 15, 2017",
         url="https://github.com/Linfeng-Tang/Image-Fusion/archive/"
             "dba5bf3d507e09227993ca9743776bf05ce35c51.zip",
+        archive_subdir="Image-Fusion-*/General Evaluation Metric/Image/Source-Image/TNO",
         licence="CC BY 4.0 (TNO collection)", aliases=("tno",)),
     DatasetSpec(
         "tno25", "TNO-25 (CDDFuse test_img/TNO), a subset of tno42", ("tno42", "tno", "tno_42"),
@@ -79,6 +81,7 @@ DATASETS = {s.name: s for s in (
         "221 pairs", "GitHub hanna-xu/RoadScene @ ab71420 (cropinfrared, crop_LR_visible)",
         "H. Xu et al., U2Fusion, IEEE TPAMI 44(1), 2022",
         url="https://github.com/hanna-xu/RoadScene/archive/ab71420f8fc96396eeb97eecf3694909b3feb656.zip",
+        archive_subdir="RoadScene-*",
         notes="pair cropinfrared/ with crop_LR_visible/ (same size), never with crop_HR_visible/"),
     DatasetSpec(
         "roadscene50", "RoadScene-50 (CDDFuse test_img/RoadScene)", ("roadscene",), "50 pairs",
@@ -97,6 +100,7 @@ DATASETS = {s.name: s for s in (
         "vifb", "VIFB benchmark inputs", ("vifb",), "21 pairs, JPEG (input/IR, input/VI)",
         "GitHub xingchenzhang/VIFB @ 22b2ea9", "X. Zhang, P. Ye, G. Xiao, VIFB, CVPRW 2020",
         url="https://github.com/xingchenzhang/VIFB/archive/22b2ea9d91499cc5962d9bdcae9c290270f0fade.zip",
+        archive_subdir="VIFB-*",
         notes="17 of the 21 IR files are three-channel JPEGs; evaluate with profile vifb"),
 )}
 

@@ -24,9 +24,10 @@ class Dataset:
     pairs: list
     problems: dict = field(default_factory=dict)
     is_sample: bool = False
-    root_source: str = "path"  # "path" | "--data-root" | "FUSIONBENCH_DATA" | "sample"
+    root_source: str = "path"  # "path" | "--data-root" | "FUSIONBENCH_DATA" | "fetched" | "sample"
     subset: str | None = None
     spec: object = None
+    all_names: tuple = ()  # every stem in the folder, before subset selection
 
     @property
     def label(self) -> str:
@@ -40,13 +41,22 @@ class Dataset:
         return f"{self.label}: {len(self.pairs)} pairs from {where}{sub}"
 
 
-def data_root(explicit=None):
-    """(root, source): ``--data-root``, then ``$FUSIONBENCH_DATA``, else the bundled sample."""
+def fetched_root() -> Path:
+    """Where ``fusionbench datasets fetch`` puts datasets by default (user data directory)."""
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("fusionbench")) / "datasets"
+
+
+def data_root(explicit=None, name=None):
+    """(root, source): ``--data-root``, then ``$FUSIONBENCH_DATA``, then the fetched-datasets folder
+    if it holds ``name``, else the bundled sample."""
     if explicit:
         return Path(explicit), "--data-root"
     env = os.environ.get(ENV_ROOT)
     if env:
         return Path(env), ENV_ROOT
+    if name and (fetched_root() / name).is_dir():
+        return fetched_root(), "fetched"
     return SAMPLE_ROOT, "sample"
 
 
@@ -97,7 +107,7 @@ def resolve_dataset(dataset, *, data_root_dir=None, split=None, subset=None) -> 
         raise InputError(text, "dataset folder not found")
     else:
         spec = get_spec(text)
-        root, source = data_root(data_root_dir)
+        root, source = data_root(data_root_dir, spec.name)
         is_sample = source == "sample"
         folder = _find_folder(spec, root)
         if folder is None:
@@ -122,5 +132,6 @@ def resolve_dataset(dataset, *, data_root_dir=None, split=None, subset=None) -> 
             for s in wanted:
                 if s not in have and s not in problems:
                     problems[s] = f"subset {subset} lists {s!r} but {folder} has no such pair"
+    all_names = tuple(sorted({p.name for p in pl.pairs} | set(pl.problems)))
     return Dataset(name, os.fspath(folder), split, pairs, problems, is_sample, source,
-                   subset if subset else None, spec)
+                   subset if subset else None, spec, all_names)

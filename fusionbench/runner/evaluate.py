@@ -120,7 +120,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="num
             stems = [p.name for p in ds.pairs]
             for label, _, folder in entries:
                 if folder is not None:
-                    extra = folder.extras(set(stems) | set(ds.problems))
+                    extra = folder.extras(set(stems) | set(ds.problems) | set(ds.all_names))
                     if extra:
                         warnings.append(f"{ds.label} [{label}]: {len(extra)} fused file(s) with no source "
                                         f"pair, ignored: {', '.join(sorted(extra))}")

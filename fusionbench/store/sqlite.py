@@ -159,6 +159,9 @@ class ResultStore:
             q, args = q + " AND method = ?", args + [method]
         return self.conn.execute(q, args).fetchone()[0]
 
+    def to_frame(self):
+        return self.frame()
+
     def frame(self):
         """Everything in the store as a long-format pandas DataFrame."""
         import pandas as pd
@@ -166,3 +169,8 @@ class ResultStore:
              "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, s.key "
              "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
         return pd.read_sql_query(q, self.conn)
+
+
+def open_store(path=None) -> ResultStore:
+    """Open (creating if needed) the store at ``path`` (default :func:`default_path`)."""
+    return ResultStore(path)
