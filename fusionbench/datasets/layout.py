@@ -50,6 +50,10 @@ def _child(folder: Path, names) -> Path | None:
     return None
 
 
+def _has_images(folder: Path) -> bool:
+    return any(p.suffix.lower() in IMAGE_EXTENSIONS for p in folder.iterdir())
+
+
 def modality_dirs(folder, split: str | None = None):
     """Return (ir_dir, vi_dir) of a dataset folder, or None if the layout is not recognised.
 
@@ -71,6 +75,8 @@ def modality_dirs(folder, split: str | None = None):
         return None
     ir, vi = _child(folder, IR_NAMES), _child(folder, VI_NAMES)
     if ir is not None and vi is not None:
+        if not _has_images(ir) and _child(ir, SPLIT_NAMES) is not None:
+            return None  # modality/split layout: a split must be chosen
         return ir, vi
     wrap = _child(folder, WRAPPER_NAMES)
     if wrap is not None:
