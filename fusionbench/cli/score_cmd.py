@@ -1,10 +1,54 @@
-"""`fusionbench score` (not implemented yet)."""
+"""`fusionbench score`: score one (fused, ir, vi) triple of image files."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from tabulate import tabulate
+
+from fusionbench.errors import InputError
+from fusionbench.metrics import CARDS, compute
 
 
 def register(sub):
-    p = sub.add_parser("score", help="(not implemented yet)")
+    p = sub.add_parser("score", help="score one fused image against its IR and visible sources")
+    p.add_argument("--fused", required=True, help="fused image file")
+    p.add_argument("--ir", required=True, help="infrared source image file")
+    p.add_argument("--vi", required=True, help="visible source image file")
+    p.add_argument("--profile", default="cddfuse", help="metric profile (default: cddfuse)")
+    p.add_argument("--metrics", help="comma-separated metric names (default: the profile's table)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a metric option, e.g. ssim_data_range=255 (repeatable)")
+    p.add_argument("--backend", default="numpy", help="numpy | numba | torch | auto")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=run)
 
 
-def run(args):
-    raise SystemExit("fusionbench score: not implemented yet")
+def parse_options(pairs) -> dict:
+    out = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError("--option", f"expected KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def run(args) -> int:
+    result = compute(args.fused, args.ir, args.vi, metrics=args.metrics, profile=args.profile,
+                     backend=args.backend, names=(args.fused, args.ir, args.vi),
+                     **parse_options(args.option))
+    if args.format == "json":
+        print(json.dumps({"values": {k: (None if math.isnan(v) else v) for k, v in result.items()},
+                          **result.metadata()}, indent=2, default=str))
+    elif args.format == "csv":
+        print("metric,value")
+        for k, v in result.items():
+            print(f"{k},{v!r}")
+    else:
+        rows = [(k, CARDS[k].arrow, f"{v:.4f}", "" if result.native[k] else "(not native)")
+                for k, v in result.items()]
+        print(tabulate(rows, headers=["metric", "↑↓", "value", "note"], disable_numparse=True))
+        print(f"profile: {result.profile}" + (f"  overrides: {result.overrides}" if result.overrides else ""))
+    return 0

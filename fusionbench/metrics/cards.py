@@ -13,7 +13,7 @@ class MetricCard:
     name: str
     long_name: str
     higher_is_better: bool
-    range: tuple  # typical (low, high) under the cddfuse profile; None = unbounded
+    range: tuple  # (low, high) that every value lies in (NaN excepted, see notes)
     unit: str
     reference: str
     parameters: tuple  # profile options that change this metric
@@ -50,7 +50,7 @@ CARDS = MappingProxyType({c.name: c for c in [
     _c("SCD", "Sum of the correlations of differences", True, (-2.0, 2.0), "",
        "Aslantas & Bendes, AEU 2015", (),
        notes="NaN when F equals a source (0/0), as the CDDFuse evaluator and MATLAB"),
-    _c("VIF", "Pixel-domain multiscale VIF, summed over both sources", True, (0.0, 2.0), "",
+    _c("VIF", "Pixel-domain multiscale VIF, summed over both sources", True, (0.0, INF), "",
        "Sheikh & Bovik, IEEE TIP 2006; Han et al. 2013 for its use in fusion",
        ("vif_combine", "vif_u8_saturation", "vif_nan"),
        notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise"),
@@ -63,18 +63,20 @@ CARDS = MappingProxyType({c.name: c for c in [
        notes="NaN for images smaller than the window (7x7 skimage019, 11x11 otherwise)"),
     _c("MSE", "Mean squared error, mean over both sources", False, (0.0, 65025.0), "grey levels^2",
        "", ("mse_scale",)),
-    _c("PSNR", "Peak signal-to-noise ratio", True, (0.0, INF), "dB", "", ("psnr_mode", "mse_scale")),
+    _c("PSNR", "Peak signal-to-noise ratio", True, (-INF, INF), "dB", "", ("psnr_mode", "mse_scale"),
+       notes="+inf when F equals both sources (MSE = 0)"),
     _c("RMSE", "VIFB root mean squared error (sqrt of the sum / MN)", False, (0.0, INF), "",
        "Zhang et al., VIFB, CVPRW 2020", ()),
-    _c("CE", "Cross entropy, mean over both sources", False, (0.0, INF), "bits",
-       "Bulanon et al., Biosyst. Eng. 2009", ()),
+    _c("CE", "Cross entropy, mean over both sources", False, (-INF, INF), "bits",
+       "Bulanon et al., Biosyst. Eng. 2009", (),
+       notes="summed only where both histograms are non-zero (VIFB), so it can be negative"),
     _c("EI", "Edge intensity", True, (0.0, INF), "grey levels", "Rajalingam & Priya 2018", (),
        sources=0),
     _c("Qcb", "Chen-Blum perceptual fusion quality", True, (0.0, 1.0), "",
        "Chen & Blum, Image Vis. Comput. 2009", ()),
     _c("Qcv", "Chen-Varshney perceptual fusion quality", False, (0.0, INF), "",
        "Chen & Varshney, Opt. Commun. 2007", ()),
-    _c("VIFF", "Han et al.'s visual information fidelity for fusion", True, (0.0, 1.0), "",
+    _c("VIFF", "Han et al.'s visual information fidelity for fusion", True, (0.0, INF), "",
        "Han et al., Information Fusion 2013", ()),
     _c("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 1.0), "",
        "Kumar, SIViP 2013; Petrovic & Xydeas 2005", ("nabf_variant",)),

@@ -1,0 +1,160 @@
+"""Parity of the reference kernels with the toolboxes' real published outputs (``../shared``).
+
+* ``tang2022`` vs Tang's MATLAB output on TNO-42 (9 methods x 42 images x 11 metrics);
+* ``vifb`` vs VIFB's MATLAB output (21 images x 25 methods x 13 metrics, 5 significant digits);
+* ``cddfuse`` vs the CDDFuse-family Python evaluator run on trivial fusions (oracles/).
+Work is spread over two processes; the worst relative error per metric is printed (``-s``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import require_shared
+
+import fusionbench as fb
+from fusionbench.metrics.pipeline import load, to_gray
+
+WORKERS = min(2, os.cpu_count() or 1)
+
+VIFB_NAMES = {
+    "Cross_entropy": "CE", "Entropy": "EN", "Mutinf": "MI", "Psnr": "PSNR", "Avg_gradient": "AG",
+    "Edge_intensity": "EI", "Qabf": "Qabf", "Variance": "SD", "Spatial_frequency": "SF",
+    "Rmse": "RMSE", "Ssim": "SSIM", "Qcb": "Qcb", "Qcv": "Qcv",
+}
+
+
+def _map(fn, jobs):
+    with ProcessPoolExecutor(WORKERS) as pool:
+        return [row for rows in pool.map(fn, jobs, chunksize=4) for row in rows]
+
+
+def _report(title, worst):
+    print(f"\n{title}: worst relative error per metric")
+    for metric, (err, where) in sorted(worst.items()):
+        print(f"  {metric:6s} {err:.2e}  {where}")
+
+
+# --- tang2022 -----------------------------------------------------------------------------
+
+def _tang_job(job):
+    root, method, image, metrics = job
+    r = fb.compute(Path(root, "fused", method, image), Path(root, "ir", image), Path(root, "vi", image),
+                   metrics=metrics, profile="tang2022")
+    return [(method, image, m, r[m]) for m in metrics]
+
+
+def test_tang2022_matches_matlab_tno42():
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(root / "published_metrics" / "tang_tno42_per_image.csv")
+    metrics = sorted(ref.metric.unique())
+    jobs = [(str(root), m, i, metrics) for (m, i), _ in ref.groupby(["method", "image"])]
+    ours = pd.DataFrame(_map(_tang_job, jobs), columns=["method", "image", "metric", "ours"])
+    both = ref.merge(ours, on=["method", "image", "metric"], validate="one_to_one")
+    assert len(both) == 9 * 42 * 11
+    both["rel"] = (both.ours - both.value).abs() / both.value.abs().clip(lower=1e-300)
+    worst = {m: (g.rel.max(), g.loc[g.rel.idxmax(), ["method", "image"]].tolist())
+             for m, g in both.groupby("metric")}
+    _report("tang2022 vs MATLAB (TNO-42)", worst)
+    for metric, (err, where) in worst.items():
+        assert err <= (1e-5 if metric == "VIF" else 1e-6), (metric, err, where)
+
+
+# --- vifb ----------------------------------------------------------------------------------
+
+def _vifb_job(job):
+    root, image, method = job
+    r = fb.compute(Path(root, "fused", f"{image}_{method}.jpg"), Path(root, "input", "IR", f"{image}.jpg"),
+                   Path(root, "input", "VI", f"{image}.jpg"), profile="vifb")
+    return [(image, method, m, v) for m, v in r.items()]
+
+
+def _within_printed_digits(ours: float, published: str) -> bool:
+    """Our value rounded to the published significant digits equals it, or is one unit off."""
+    pub = float(published)
+    if pub == 0:
+        return abs(ours) < 1e-12
+    digits = len(published.lower().split("e")[0].replace("-", "").replace(".", "").lstrip("0")) or 1
+    unit = 10 ** (math.floor(math.log10(abs(pub))) - digits + 1)
+    return abs(ours - pub) <= unit * (1 + 1e-9)
+
+
+def test_vifb_matches_published_per_image():
+    root = require_shared("data", "vifb")
+    ref = pd.read_csv(root / "published_metrics" / "vifb_per_image.csv", dtype={"value": str})
+    ref["metric"] = ref.metric.map(VIFB_NAMES)
+    jobs = [(str(root), i, m) for (i, m), _ in ref.groupby(["image", "method"])]
+    assert len(jobs) == 21 * 25
+    ours = pd.DataFrame(_map(_vifb_job, jobs), columns=["image", "method", "metric", "ours"])
+    both = ref.merge(ours, on=["image", "method", "metric"], validate="one_to_one")
+    assert len(both) == 21 * 25 * 13
+    ok = np.array([_within_printed_digits(o, p) for o, p in zip(both.ours, both.value)])
+    both["rel"] = (both.ours - both.value.astype(float)).abs() / both.value.astype(float).abs()
+    worst = {m: (g.rel.max(), g.loc[g.rel.idxmax(), ["image", "method"]].tolist())
+             for m, g in both.groupby("metric")}
+    _report("vifb vs VIFB MATLAB (5 significant digits)", worst)
+    bad = both[~ok]
+    assert bad.empty, bad.head(20).to_string()
+
+
+# --- cddfuse -------------------------------------------------------------------------------
+
+ORACLE_DIRS = {"roadscene": "roadscene", "msrs_samples": "msrs_samples", "llvip_samples": "llvip_samples",
+               "tno21": "tno21"}
+FLOAT32_METRICS = {"SD", "SF", "AG", "CC", "SCD", "Qabf", "MSE", "PSNR"}
+
+
+def _find_pair(data: Path, dataset: str, image: str):
+    split, _, stem = image.rpartition("/")
+    base = data / ORACLE_DIRS[dataset] / split
+    (ir,) = [p for p in (base / "ir").iterdir() if p.stem == stem]
+    return ir, base / "vi" / ir.name
+
+
+def _cdd_job(job):
+    data, dataset, image, metrics = job
+    ir, vi = _find_pair(Path(data), dataset, image)
+    A = to_gray(load(ir, str(ir)), "opencv").astype(np.uint8)
+    B = to_gray(load(vi, str(vi)), "opencv").astype(np.uint8)
+    fused = {"average": np.round((A.astype(float) + B) / 2).astype(np.uint8),
+             "max": np.maximum(A, B), "ir": A.copy()}
+    rows = []
+    for method, F in fused.items():
+        r = fb.compute(F, A, B, metrics=metrics)
+        r255 = fb.compute(F, A, B, metrics=["SSIM"], ssim_data_range=255)
+        rows += [(dataset, image, method, m, r[m]) for m in metrics]
+        rows.append((dataset, image, method, "SSIM_dr255", r255["SSIM"]))
+    return rows
+
+
+def test_cddfuse_matches_python_evaluator_oracle():
+    oracle_csv = require_shared("oracles", "cddfuse_simple.csv")
+    data = require_shared("data")
+    ref = pd.read_csv(oracle_csv)
+    metrics = [m for m in ref.metric.unique() if m != "SSIM_dr255"]
+    jobs = [(str(data), d, i, metrics) for (d, i), _ in ref.groupby(["dataset", "image"])]
+    ours = pd.DataFrame(_map(_cdd_job, jobs), columns=["dataset", "image", "method", "metric", "ours"])
+    both = ref.merge(ours, on=["dataset", "image", "method", "metric"], validate="one_to_one")
+    assert len(both) == len(ref)
+    # NaN rows (SCD when F equals a source: 0/0 in the evaluator) are matched exactly
+    nan_ref, nan_ours = both.value.isna(), both.ours.isna()
+    assert (nan_ref == nan_ours).all(), both[nan_ref != nan_ours].to_string()
+    assert nan_ref.sum() > 0
+    both = both[~nan_ref].copy()
+    both["err"] = (both.ours - both.value).abs()
+    rel = both.metric.map(lambda m: not m.startswith("SSIM"))
+    both.loc[rel, "err"] /= both.loc[rel, "value"].abs().clip(lower=1e-12)
+    worst = {m: (g.err.max(), g.loc[g.err.idxmax(), ["dataset", "image", "method"]].tolist())
+             for m, g in both.groupby("metric")}
+    _report("cddfuse vs CDDFuse evaluator (SSIM: absolute)", worst)
+    tolerance = {"EN": 1e-9, "MI": 1e-9, "VIF": 1e-6} | {m: 1e-5 for m in FLOAT32_METRICS}
+    tolerance |= {"SSIM": 1e-6, "SSIM_dr255": 1e-6}  # float32 emulation: far tighter than 5e-4
+    for metric, (err, where) in worst.items():
+        assert err <= tolerance[metric], (metric, err, where)
