@@ -29,9 +29,7 @@ def read_image(path, *, allow_16bit: bool = False) -> np.ndarray:
                     raise InputError(path, f"16-bit image (mode {mode}); convert it to 8-bit first")
                 return np.asarray(im, dtype=np.uint16)
             if mode in ("1", "L", "P", "RGB", "RGBA", "LA", "CMYK", "YCbCr"):
-                if mode == "1":
-                    im = im.convert("L")
-                elif mode == "LA":
+                if mode == "1" or mode == "LA":
                     im = im.convert("L")
                 elif mode != "L":
                     im = im.convert("RGB")

@@ -35,5 +35,12 @@ def random_triple(rng, shape=(32, 40)):
     return tuple(np.round(x).astype(np.uint8) for x in (F, A, B))
 
 
-__all__ = ["ALL_METRICS", "PROFILE_NAMES", "ASYMMETRIC", "MAY_BE_NAN", "score", "in_card_range",
-           "random_triple"]
+__all__ = [
+    "ALL_METRICS",
+    "ASYMMETRIC",
+    "MAY_BE_NAN",
+    "PROFILE_NAMES",
+    "in_card_range",
+    "random_triple",
+    "score",
+]

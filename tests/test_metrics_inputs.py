@@ -7,9 +7,8 @@ import sys
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import require_shared
+from PIL import Image
 
 import fusionbench as fb
 from fusionbench.errors import InputError, UnknownNameError

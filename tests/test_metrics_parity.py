@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-
 from conftest import require_shared
 
 import fusionbench as fb

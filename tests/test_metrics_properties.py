@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from metric_harness import ALL_METRICS, ASYMMETRIC, MAY_BE_NAN, PROFILE_NAMES, in_card_range, random_triple, score
+from metric_harness import (
+    ALL_METRICS,
+    ASYMMETRIC,
+    MAY_BE_NAN,
+    PROFILE_NAMES,
+    in_card_range,
+    random_triple,
+)
 
 import fusionbench as fb
 

@@ -7,7 +7,20 @@ from fusionbench.metrics.profiles import OPTION_VALUES, PROFILES, Profile, get_p
 from fusionbench.metrics.result import METRIC_VERSION, MetricResult
 
 __all__ = [
-    "compute", "prepare", "score_planes", "resolve_metrics", "get_profile", "get_card",
-    "CARDS", "PROFILES", "OPTION_VALUES", "DEFAULT_METRICS", "VIFB_METRICS", "ALL_METRICS",
-    "MetricCard", "MetricResult", "Profile", "METRIC_VERSION",
+    "ALL_METRICS",
+    "CARDS",
+    "DEFAULT_METRICS",
+    "METRIC_VERSION",
+    "OPTION_VALUES",
+    "PROFILES",
+    "VIFB_METRICS",
+    "MetricCard",
+    "MetricResult",
+    "Profile",
+    "compute",
+    "get_card",
+    "get_profile",
+    "prepare",
+    "resolve_metrics",
+    "score_planes",
 ]

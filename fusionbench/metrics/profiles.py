@@ -56,7 +56,7 @@ class Profile:
     def label(self) -> str:
         return f"{self.name}+overrides" if self.overrides else self.name
 
-    def with_overrides(self, **overrides) -> "Profile":
+    def with_overrides(self, **overrides) -> Profile:
         if not overrides:
             return self
         clean = {k: _check_option(k, v) for k, v in overrides.items()}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
-@lru_cache(maxsize=None)
+@cache
 def gaussian_1d(n: int, sigma: float) -> np.ndarray:
     """1-D factor of MATLAB ``fspecial('gaussian', n, sigma)`` (normalised).
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from fusionbench.metrics.pipeline import round_away
-from fusionbench.metrics.reference.statistics import hist256
 
 
 def _levels(x: np.ndarray) -> np.ndarray:
