@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fusionbench.errors import UnknownNameError
 
-BACKENDS = ("auto", "numpy", "numba", "torch")
+BACKENDS = ("auto", "numpy", "numba", "torch", "torch-fp32")
 
 
 class NumpyBackend:
@@ -20,8 +20,18 @@ class NumpyBackend:
 
 
 def get_backend(name="numpy", device=None):
+    """Backend by name: ``numpy`` (reference), ``numba`` (CPU), ``torch`` (float64 parity mode,
+    ``device`` 'cpu' or 'cuda[:i]'), ``torch-fp32`` (float32 fast mode) or ``auto`` (torch on
+    CUDA when a GPU is present, else numba). Accelerated backends are shared instances, so their
+    source caches persist across calls. An object with a ``score`` method is returned as is."""
+    if hasattr(name, "score"):
+        return name
     if name == "numpy":
         return NumpyBackend()
+    if name == "torch-fp32":
+        from fusionbench.backends import _select
+        dev = "cuda" if device is None and _select._cuda_available() else (device or "cpu")
+        return _select.select("torch", f"{dev}:fp32")
     if name in ("numba", "torch", "auto"):
         from fusionbench.backends import _select
         return _select.select(name, device)

@@ -21,38 +21,41 @@ TA, KA, DA = 0.9879, -22.0, 0.8
 HALF_PI = math.pi / 2
 
 
-@jit()
-def qabf_edges(X, div, column_major, hx, hy):
+def _taps(h, column_major):
+    """Non-zero taps of h in the reference's accumulation order, as (dk, dl, weight) arrays.
+
+    ``conv2`` adds h[k, l] * X[i + 1 - k, j + 1 - l]; zero taps (and zero padding) add +-0 and
+    are skipped, which leaves every sum bit-identical.
+    """
+    order = [(k, l) for l in range(3) for k in range(3)] if column_major else \
+        [(k, l) for k in range(3) for l in range(3)]
+    t = [(1 - k, 1 - l, h[k, l]) for k, l in order if h[k, l] != 0]
+    return (np.array([a for a, _, _ in t], np.int64), np.array([b for _, b, _ in t], np.int64),
+            np.array([w for _, _, w in t]))
+
+
+def qabf_edges(X, div, column_major):
     """g = |Sobel|, a = atan(Sy/Sx) (pi/2 where Sx == 0) of X/div, conv2 'same' zero padding."""
     M, N = X.shape
+    P = np.zeros((M + 2, N + 2))
+    P[1:-1, 1:-1] = X / div if div != 1.0 else X
+    return _edges(P, *_taps(H_X, column_major), *_taps(H_Y, column_major))
+
+
+@jit()
+def _edges(P, xk, xl, xw, yk, yl, yw):
+    M, N = P.shape[0] - 2, P.shape[1] - 2
     g = np.empty((M, N))
     a = np.empty((M, N))
-    ks = np.empty(9, np.int64)
-    ls = np.empty(9, np.int64)
-    t = 0
-    for u in range(3):
-        for v in range(3):
-            if column_major:
-                ks[t], ls[t] = v, u
-            else:
-                ks[t], ls[t] = u, v
-            t += 1
+    nx, ny = xw.shape[0], yw.shape[0]
     for i in range(M):
         for j in range(N):
             sx = 0.0
+            for t in range(nx):
+                sx += xw[t] * P[i + 1 + xk[t], j + 1 + xl[t]]
             sy = 0.0
-            for t in range(9):
-                k = ks[t]
-                l = ls[t]
-                ii = i + 1 - k
-                jj = j + 1 - l
-                if ii < 0 or ii >= M or jj < 0 or jj >= N:
-                    continue
-                p = X[ii, jj] / div
-                if hx[k, l] != 0.0:
-                    sx += hx[k, l] * p
-                if hy[k, l] != 0.0:
-                    sy += hy[k, l] * p
+            for t in range(ny):
+                sy += yw[t] * P[i + 1 + yk[t], j + 1 + yl[t]]
             g[i, j] = math.sqrt(sx * sx + sy * sy)
             a[i, j] = math.atan(sy / sx) if sx != 0.0 else HALF_PI
     return g, a

@@ -170,13 +170,15 @@ def sf_sums(F, scale):
     M, N = F.shape
     rs = 0.0
     cs = 0.0
+    if scale != 1.0:
+        F = F / scale
     for i in range(M):
         for j in range(1, N):
-            d = F[i, j] / scale - F[i, j - 1] / scale
+            d = F[i, j] - F[i, j - 1]
             rs += d * d
     for i in range(1, M):
         for j in range(N):
-            d = F[i, j] / scale - F[i - 1, j] / scale
+            d = F[i, j] - F[i - 1, j]
             cs += d * d
     return rs, cs
 

@@ -168,7 +168,7 @@ def _qabf(t):
     div = 255.0 if o["qabf_scale"] == 1 else 1.0
     cm = o["qabf_conv_order"] == "matlab_colmajor"
     (gA, aA), (gB, aB), (gF, aF) = t.both(
-        ("qabf", div, cm), lambda x: E.qabf_edges(np.ascontiguousarray(x), div, cm, E.H_X, E.H_Y))
+        ("qabf", div, cm), lambda x: E.qabf_edges(x, div, cm))
     num, den = E.qabf_sums(gA, aA, gB, aB, gF, aF, o["qabf_equal_g"] == "one")
     with np.errstate(invalid="ignore", divide="ignore"):
         return float(np.float64(num) / den)
