@@ -1,10 +1,60 @@
-"""`fusionbench plot` (not implemented yet)."""
+"""`fusionbench plot radar|box|ablation`: figures from per-image results (PNG, PDF, SVG)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fusionbench.cli.table_cmd import _csv, add_selection
 
 
 def register(sub):
-    p = sub.add_parser("plot", help="(not implemented yet)")
-    p.set_defaults(func=run)
+    p = sub.add_parser("plot", help="radar charts, box plots and ablation grids",
+                       description="Figures from per-image results; the output suffix picks "
+                                   "PNG, PDF or SVG.")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    r = kinds.add_parser("radar", help="methods over metrics for one dataset (axes scaled)")
+    add_selection(r, many_datasets=False)
+    r.add_argument("--top", type=int, help="only the N methods of best mean rank")
+    r.add_argument("-o", "--output", required=True, help="figure file (.png/.pdf/.svg)")
+    b = kinds.add_parser("box", help="per-image box plots, one panel per metric")
+    add_selection(b, many_datasets=False)
+    b.add_argument("-o", "--output", required=True, help="figure file (.png/.pdf/.svg)")
+    a = kinds.add_parser("ablation", help="ablation grid: ✓/✗ module columns + metrics")
+    add_selection(a, many_datasets=False)
+    a.add_argument("--network", required=True,
+                   choices=["s2fnet", "smfnet", "sspfusion", "msfe"])
+    a.add_argument("--variants", help="comma-separated variants (rows), in order")
+    a.add_argument("-o", "--output", help="heat-map figure (.png/.pdf/.svg)")
+    a.add_argument("--format", "-f", default="markdown", choices=["markdown", "latex", "csv"],
+                   help="format of the table printed to stdout")
+    a.add_argument("--precision", "-p", type=int, default=4)
+    for q in (r, b, a):
+        q.add_argument("--title", help="figure title")
+        q.set_defaults(func=run)
 
 
 def run(args):
-    raise SystemExit("fusionbench plot: not implemented yet")
+    from fusionbench.report import figures
+    from fusionbench.report.results import load_any
+    df = load_any(args.results)
+    sel = dict(dataset=args.dataset, profile=args.profile, metrics=_csv(args.metrics),
+               methods=_csv(args.methods))
+    if args.kind == "radar":
+        figures.radar(df, top=args.top, title=args.title, path=args.output, **sel)
+    elif args.kind == "box":
+        figures.box(df, title=args.title, path=args.output, **sel)
+    else:
+        from fusionbench.report.ablation import render_ablation
+        from fusionbench.report.results import select
+        df = select(df, dataset=args.dataset, profile=args.profile, method=_csv(args.methods))
+        variants = _csv(args.variants)
+        sys.stdout.write(render_ablation(df, network=args.network, variants=variants,
+                                         metrics=sel["metrics"], fmt=args.format,
+                                         precision=args.precision))
+        if args.output:
+            figures.ablation_heatmap(df, network=args.network, variants=variants,
+                                     metrics=sel["metrics"], title=args.title, path=args.output)
+    if getattr(args, "output", None):
+        print(f"wrote {Path(args.output)}", file=sys.stderr)
+    return 0

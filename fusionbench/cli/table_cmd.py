@@ -1,10 +1,79 @@
-"""`fusionbench table` (not implemented yet)."""
+"""`fusionbench table`: paper-style tables, published-vs-reproduced and significance tables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _csv(text):
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def add_selection(p, *, many_datasets=True):
+    """Options shared by `table` and `plot`: the results source and row/column selection."""
+    p.add_argument("results", nargs="?", help="results file (.csv/.json/.jsonl/.parquet) or "
+                   ".sqlite store; default: the default result store")
+    if many_datasets:
+        p.add_argument("--dataset", action="append", help="dataset (column group; repeatable)")
+    else:
+        p.add_argument("--dataset", help="dataset")
+    p.add_argument("--profile", help="keep only this metric profile")
+    p.add_argument("--metrics", help="comma-separated metrics, in column order")
+    p.add_argument("--methods", help="comma-separated methods, in row order")
 
 
 def register(sub):
-    p = sub.add_parser("table", help="(not implemented yet)")
+    p = sub.add_parser("table", help="methods x metrics table (Markdown, LaTeX, CSV)",
+                       description="Render a methods x metrics table from per-image results. "
+                                   "Best per column in bold, second underlined (direction-aware).")
+    add_selection(p)
+    p.add_argument("--format", "-f", default="markdown", choices=["markdown", "latex", "csv"])
+    p.add_argument("--precision", "-p", type=int, default=4, help="decimals (default 4)")
+    p.add_argument("--std", action="store_true", help="print mean ± std")
+    p.add_argument("--n", action="store_true", help="add the number of images per group")
+    p.add_argument("--significance", nargs="?", type=float, const=0.05, default=None,
+                   metavar="ALPHA", help="mark methods not significantly different from the "
+                                         "best (paired Wilcoxon, default alpha 0.05)")
+    p.add_argument("--caption", help="LaTeX caption (wraps the tabular in a table float)")
+    p.add_argument("--label", help="LaTeX label")
+    p.add_argument("--label-dataset", action="append", default=[], metavar="NAME=LABEL",
+                   help="printed group label of a dataset, e.g. tno42=TNO (repeatable)")
+    p.add_argument("--published", action="store_true",
+                   help="instead: published values beside these results (same method/dataset)")
+    p.add_argument("--stats", action="store_true",
+                   help="instead: bootstrap 95%% CI and Wilcoxon p-value vs the best, per metric")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.set_defaults(func=run)
 
 
 def run(args):
-    raise SystemExit("fusionbench table: not implemented yet")
+    from fusionbench.report.results import load_any
+    df = load_any(args.results)
+    if args.published or args.stats:
+        from fusionbench.report.results import select
+        df = select(df, dataset=args.dataset, profile=args.profile, metric=_csv(args.metrics),
+                    method=_csv(args.methods))
+    if args.published:
+        from fusionbench.report.published import compare, render_comparison
+        text = render_comparison(compare(df), fmt=args.format, precision=args.precision)
+    elif args.stats:
+        from fusionbench.report.significance import significance_table
+        alpha = args.significance if args.significance is not None else 0.05
+        st = significance_table(df, alpha=alpha)
+        text = st.to_csv(index=False) if args.format == "csv" else \
+            st.to_markdown(index=False, floatfmt=f".{args.precision}g") + "\n"
+    else:
+        from fusionbench.report.tables import render_table
+        labels = dict(x.split("=", 1) for x in args.label_dataset)
+        text = render_table(df, fmt=args.format, caption=args.caption, label=args.label,
+                            metrics=_csv(args.metrics), methods=_csv(args.methods),
+                            datasets=args.dataset, profile=args.profile,
+                            precision=args.precision, std=args.std, n=args.n,
+                            alpha=args.significance, labels=labels or None)
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

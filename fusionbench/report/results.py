@@ -116,3 +116,14 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     g = df.groupby(keys, sort=False)["value"]
     out = g.agg(mean="mean", std="std", n="count").reset_index()
     return out
+
+
+def load_any(path=None, **filters) -> pd.DataFrame:
+    """A results file, a SQLite store, or (``path`` None) the default result store."""
+    if path is None:
+        from fusionbench.store import default_path
+        path = default_path()
+        if not Path(path).exists():
+            raise InputError("result store", f"{path} does not exist; run `fusionbench evaluate` "
+                                             "first or pass a results file")
+    return load_results(path, **filters)

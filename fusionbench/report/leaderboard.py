@@ -1,0 +1,587 @@
+"""Leaderboards: committed per-image values of every method fusionbench can score on a dataset.
+
+Layout: ``leaderboards/<dataset>/<profile>/`` holds
+
+* ``leaderboard.json`` - metadata: dataset, profile and options, metrics, entries (how each
+  method's fused images are obtained), per-metric tolerances, the CI scope, versions;
+* ``per_image.csv`` - long format (dataset, method, image, profile, metric, value);
+* ``means.csv`` - mean, std and n per method and metric;
+* ``README.md`` + ``radar.png`` - the rendered page.
+
+:func:`update` regenerates a board; :func:`check` recomputes it and reports every value that
+drifts beyond its tolerance. Sources are read from the shared data folder (``$FUSIONBENCH_SHARED``
+or ``../shared`` next to the repository); without it only entries whose sources are in the bundled
+sample (the baselines, on the sample's images) are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fusionbench.errors import FusionBenchError, InputError
+
+DEFAULT_TOL = {"rel": 1e-6, "abs": 1e-9}
+CHEAP_METRICS = ("EN", "SD", "SF", "AG")
+BASELINE_NAMES = ("average", "max", "laplacian", "gff")
+NETWORK_NAMES = ("s2fnet", "sspfusion", "smfnet", "msfe")
+FLOAT_FORMAT = "%.15g"
+
+
+# ------------------------------------------------------------------ board definitions
+
+@dataclass
+class BoardSpec:
+    """How to build one leaderboard. Paths are relative to the shared data root."""
+
+    dataset: str
+    profile: str
+    source: str  # dataset folder (relative to the shared root)
+    sample: str | None  # folder of the bundled sample holding some of the same pairs
+    fused: str  # "folders:<dir>" (one sub-folder per method) or "pattern:<glob with {image}_>"
+    metrics: tuple | None = None  # None = the profile's default table
+    title: str = ""
+    notes: str = ""
+    ci_images_per_entry: int = 1
+    tolerance: dict = field(default_factory=dict)
+
+
+BOARDS = {
+    ("tno42", "cddfuse"): BoardSpec(
+        "tno42", "cddfuse", "data/tno42", "tno", "folders:data/tno42/fused",
+        title="TNO-42 under the CDDFuse evaluator convention (profile cddfuse)",
+        notes="Fused images of 9 methods from Linfeng-Tang/Image-Fusion (see shared "
+              "data/README.md); PMGI's two stray files 43/44 have no source pair and are not scored."),
+    ("tno42", "tang2022"): BoardSpec(
+        "tno42", "tang2022", "data/tno42", "tno", "folders:data/tno42/fused",
+        title="TNO-42 under Tang's 2022 MATLAB convention (profile tang2022)",
+        notes="SD and SF follow the 2022 uint8 / [0,1] quirks (SD <= 15.97, SF ~ SF/255); these "
+              "values reproduce the MATLAB output in data/tno42/published_metrics."),
+    ("vifb", "vifb"): BoardSpec(
+        "vifb", "vifb", "data/vifb", "vifb", "pattern:data/vifb/fused",
+        title="VIFB (21 pairs) under the VIFB convention (profile vifb, per-channel RGB)",
+        notes="The 25 methods' fused JPEGs shipped with VIFB (file <image>_<method>.jpg, split at "
+              "the first underscore). Baselines are scored on their uint8 output directly (no JPEG)."),
+}
+
+
+def shared_root(leaderboards_dir=None):
+    """``$FUSIONBENCH_SHARED``, else ``<repo>/../shared`` (repo = parent of the leaderboards)."""
+    env = os.environ.get("FUSIONBENCH_SHARED")
+    if env:
+        return Path(env)
+    base = Path(leaderboards_dir).resolve().parent if leaderboards_dir else Path.cwd()
+    return base.parent / "shared"
+
+
+def sample_root():
+    from fusionbench.datasets.resolve import SAMPLE_ROOT
+    return Path(SAMPLE_ROOT)
+
+
+# ------------------------------------------------------------------ entries and scoring
+
+def _fused_entries(spec: BoardSpec, root: Path) -> list:
+    kind, rel = spec.fused.split(":", 1)
+    folder = root / rel
+    if not folder.is_dir():
+        return []
+    if kind == "folders":
+        return [{"method": d.name, "kind": "fused_folder", "fused": f"{rel}/{d.name}"}
+                for d in sorted(folder.iterdir()) if d.is_dir()]
+    methods = sorted({p.stem.split("_", 1)[1] for p in folder.iterdir()
+                      if p.is_file() and "_" in p.stem})
+    return [{"method": m, "kind": "fused_pattern", "fused": f"{rel}/{{image}}_{m}"}
+            for m in methods]
+
+
+def _method_entries(names, kind) -> tuple:
+    from fusionbench.methods import get_method
+    entries, skipped = [], {}
+    for name in names:
+        variants = [name]
+        if kind == "network":
+            try:
+                import importlib
+                mod = importlib.import_module(f"fusionbench.methods.networks.{name}")
+                variants += [f"{name}:{a}" for a in getattr(mod, "ABLATIONS", ())]
+            except Exception as exc:  # noqa: BLE001 - any failure means "cannot score here"
+                skipped[name] = _short(exc)
+                continue
+        for v in variants:
+            try:
+                get_method(v)
+            except Exception as exc:  # noqa: BLE001
+                skipped[v] = _short(exc)
+                continue
+            entries.append({"method": v, "kind": kind})
+    return entries, skipped
+
+
+def _short(exc) -> str:
+    """One-line reason without machine-specific absolute paths."""
+    import fusionbench
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}" if str(exc) else type(exc).__name__
+    repo = str(Path(fusionbench.__file__).resolve().parent.parent) + os.sep
+    return text.replace(repo, "")
+
+
+def _fused_file(entry, image, root: Path):
+    if entry["kind"] == "fused_folder":
+        from fusionbench.datasets.layout import fused_by_stem
+        folder = root / entry["fused"]
+        return fused_by_stem(folder).get(image) if folder.is_dir() else None
+    stem = root / entry["fused"].format(image=image)
+    for ext in (".jpg", ".png", ".jpeg", ".bmp", ".tif"):
+        if stem.with_name(stem.name + ext).is_file():
+            return stem.with_name(stem.name + ext)
+    return None
+
+
+class _Scorer:
+    """Scores (entry, pair) under one profile; caches baseline/network method objects."""
+
+    def __init__(self, profile, options, metrics, backend="numpy"):
+        self.profile, self.options, self.metrics, self.backend = profile, options, metrics, backend
+        self._methods = {}
+
+    def __call__(self, entry, pair, root, metrics=None):
+        from fusionbench.metrics import compute
+        metrics = metrics or self.metrics
+        if entry["kind"] in ("baseline", "network"):
+            from fusionbench.imageio import read_image
+            from fusionbench.methods import get_method
+            name = entry["method"]
+            if name not in self._methods:
+                self._methods[name] = get_method(name)
+            fused = self._methods[name].fuse_images(read_image(pair.ir), read_image(pair.vi))
+        else:
+            fused = _fused_file(entry, pair.name, root)
+            if fused is None:
+                return None
+        res = compute(fused, pair.ir, pair.vi, metrics=metrics, profile=self.profile,
+                      backend=self.backend, **self.options)
+        return dict(res)
+
+
+def _pairs(folder):
+    from fusionbench.datasets.layout import pair_folder
+    return pair_folder(folder).pairs
+
+
+# ------------------------------------------------------------------ update
+
+def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", images=None,
+           include_networks=True, progress=None, write_pages=True) -> list:
+    """(Re)generate leaderboards under ``out_dir`` (``leaderboards/``).
+
+    Parameters
+    ----------
+    boards : sequence of "dataset/profile", optional
+        Default: every board in :data:`BOARDS` whose sources exist.
+    shared : path, optional
+        Shared data root (default :func:`shared_root`).
+    methods : sequence of str, optional
+        Only (re)compute these methods; other methods' stored rows are kept.
+    images : int, optional
+        Score only the first ``images`` pairs (quick previews; not for committed boards).
+    """
+    out_dir = Path(out_dir)
+    root = Path(shared) if shared else shared_root(out_dir)
+    written = []
+    keys = [tuple(b.split("/")) for b in boards] if boards else list(BOARDS)
+    for key in keys:
+        if key not in BOARDS:
+            raise InputError("board", f"{'/'.join(key)} not in "
+                                      f"{['/'.join(k) for k in BOARDS]}")
+        spec = BOARDS[key]
+        if not (root / spec.source).is_dir():
+            _log(progress, f"skip {'/'.join(key)}: {root / spec.source} not found")
+            continue
+        written.append(_update_board(spec, out_dir, root, methods=methods, backend=backend,
+                                     images=images, include_networks=include_networks,
+                                     progress=progress, write_pages=write_pages))
+    return written
+
+
+def _log(progress, msg):
+    if progress:
+        progress(msg)
+
+
+def _update_board(spec, out_dir, root, *, methods, backend, images, include_networks,
+                  progress, write_pages):
+    from fusionbench import __version__
+    from fusionbench.metrics import METRIC_VERSION, get_profile, resolve_metrics
+    prof = get_profile(spec.profile)
+    metrics = list(resolve_metrics(spec.metrics, prof))
+    pairs = _pairs(root / spec.source)
+    if images:
+        pairs = pairs[:images]
+    entries = _fused_entries(spec, root)
+    base_entries, skipped = _method_entries(BASELINE_NAMES, "baseline")
+    entries = base_entries + entries
+    if include_networks:
+        net_entries, net_skipped = _method_entries(NETWORK_NAMES, "network")
+        entries += net_entries
+        skipped |= net_skipped
+    board_dir = out_dir / spec.dataset / spec.profile
+    board_dir.mkdir(parents=True, exist_ok=True)
+    old = _read_per_image(board_dir) if methods else None
+    scorer = _Scorer(spec.profile, {}, metrics, backend)
+    rows = []
+    for entry in entries:
+        if methods and entry["method"] not in methods:
+            continue
+        t0 = time.perf_counter()
+        for pair in pairs:
+            vals = scorer(entry, pair, root)
+            if vals is None:
+                continue
+            rows += [(spec.dataset, entry["method"], pair.name, spec.profile, m, vals[m])
+                     for m in metrics]
+        _log(progress, f"{spec.dataset}/{spec.profile} {entry['method']}: "
+                       f"{len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
+    df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
+    if old is not None:
+        df = pd.concat([old[~old["method"].isin(methods)], df], ignore_index=True)
+        order = {e["method"]: i for i, e in enumerate(entries)}
+        df = df.sort_values("method", key=lambda s: s.map(order).fillna(1e9), kind="stable")
+    present = set(df["method"])
+    meta = {
+        "dataset": spec.dataset, "profile": spec.profile, "title": spec.title,
+        "notes": spec.notes, "options": {k: v for k, v in prof.options.items()},
+        "metrics": metrics, "source": spec.source, "sample": spec.sample,
+        "images": [p.name for p in pairs],
+        "entries": [e for e in entries if e["method"] in present],
+        "not_included": skipped,
+        "tolerance": {m: dict(DEFAULT_TOL) | spec.tolerance.get(m, {}) for m in metrics},
+        "ci": {"all_images_metrics": [m for m in CHEAP_METRICS if m in metrics],
+               "images_per_entry": spec.ci_images_per_entry},
+        "backend": backend, "metric_version": METRIC_VERSION,
+        "fusionbench_version": __version__,
+    }
+    write_board(board_dir, df, meta, pages=write_pages)
+    return board_dir
+
+
+def _read_per_image(board_dir):
+    p = Path(board_dir) / "per_image.csv"
+    if not p.is_file():
+        return None
+    return pd.read_csv(p, dtype={"image": str, "method": str},
+                       keep_default_na=False, na_values=["", "nan", "NaN"])
+
+
+def write_board(board_dir, per_image, meta, *, pages=True):
+    """Write per_image.csv, means.csv, leaderboard.json and (``pages``) README.md + radar.png."""
+    from fusionbench.report.results import summarise
+    board_dir = Path(board_dir)
+    board_dir.mkdir(parents=True, exist_ok=True)
+    per_image.to_csv(board_dir / "per_image.csv", index=False, float_format=FLOAT_FORMAT)
+    means = summarise(per_image)[["method", "metric", "mean", "std", "n"]]
+    means.to_csv(board_dir / "means.csv", index=False, float_format=FLOAT_FORMAT)
+    (board_dir / "leaderboard.json").write_text(json.dumps(meta, indent=1) + "\n")
+    if pages:
+        write_page(board_dir, per_image, meta)
+
+
+def write_page(board_dir, per_image, meta, *, top=8):
+    """The Markdown page of a board: the means table, a radar chart and the paper comparison."""
+    from fusionbench.report.figures import mean_rank, radar
+    from fusionbench.report.published import compare, render_comparison
+    from fusionbench.report.results import summarise
+    from fusionbench.report.tables import render_table
+    board_dir = Path(board_dir)
+    metrics = meta["metrics"]
+    s = summarise(per_image)
+    wide = s.pivot_table(index="method", columns="metric", values="mean", sort=False)[metrics]
+    order = list(mean_rank(wide).sort_values(kind="stable").index)
+    table = render_table(per_image, metrics=metrics, methods=order, precision=4, n=True)
+    top_methods = order[:top]
+    radar(per_image, metrics=metrics, methods=top_methods, path=board_dir / "radar.png",
+          title=f"{meta['dataset']} / {meta['profile']}: top {len(top_methods)} by mean rank")
+    cmp = compare(per_image)
+    lines = [f"# {meta['title'] or meta['dataset'] + ' / ' + meta['profile']}", "",
+             meta.get("notes", ""), "",
+             f"Dataset `{meta['dataset']}` ({len(meta['images'])} pairs, sources "
+             f"`shared/{meta['source']}`), profile `{meta['profile']}`, metric version "
+             f"{meta['metric_version']}, backend `{meta['backend']}`. Methods are sorted by mean "
+             "rank over the metrics. Per-image values: `per_image.csv`; means: `means.csv`.", "",
+             table, f"![radar chart](radar.png)", "",
+             "Radar: the top methods by mean rank; every axis is min-max scaled across them, "
+             "outer = better (lower-is-better metrics reversed).", ""]
+    if meta.get("not_included"):
+        lines += ["## Not included", "", "| method | reason |", "|:--|:--|"]
+        lines += [f"| {k} | {v.replace('|', '/')} |" for k, v in meta["not_included"].items()]
+        lines.append("")
+    if not cmp.empty:
+        lines += ["## Published vs reproduced", "",
+                  "Same method name and dataset in a paper table (`leaderboards/published/`). "
+                  "The papers used other test subsets and ran the methods themselves, so only the "
+                  "order of magnitude and the convention are comparable.", "",
+                  render_comparison(cmp)]
+    lines += ["## Reproduce", "", "```", "fusionbench leaderboard update --board "
+              f"{meta['dataset']}/{meta['profile']}", "fusionbench check leaderboards/ --board "
+              f"{meta['dataset']}/{meta['profile']} --scope full", "```", ""]
+    (board_dir / "README.md").write_text("\n".join(lines))
+
+
+# ------------------------------------------------------------------ check
+
+@dataclass
+class Drift:
+    board: str
+    method: str
+    image: str
+    metric: str
+    stored: float
+    recomputed: float
+    tol: dict
+
+    @property
+    def abs_diff(self):
+        return abs(self.recomputed - self.stored)
+
+
+@dataclass
+class CheckReport:
+    checked: int = 0
+    drifts: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (board, what, why)
+    problems: list = field(default_factory=list)  # structural problems (missing rows, means)
+    boards: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.drifts and not self.problems
+
+    def format(self, max_rows=50) -> str:
+        lines = []
+        for b in self.boards:
+            lines.append(f"checked {b}")
+        grouped = {}
+        for board, what, why in self.skipped:
+            grouped.setdefault((board, why), []).append(what)
+        for (board, why), whats in grouped.items():
+            shown = ", ".join(whats[:6]) + (f", ... ({len(whats)} in all)" if len(whats) > 6 else "")
+            lines.append(f"skipped {board}: {shown}: {why}")
+        for p in self.problems:
+            lines.append(f"PROBLEM {p}")
+        if self.drifts:
+            lines.append(f"{len(self.drifts)} value(s) drifted beyond tolerance:")
+            hdr = f"  {'board':<18} {'method':<16} {'image':<14} {'metric':<6} " \
+                  f"{'stored':>16} {'recomputed':>16} {'abs diff':>10} {'rel diff':>10} tolerance"
+            lines.append(hdr)
+            for d in self.drifts[:max_rows]:
+                rel = d.abs_diff / abs(d.stored) if d.stored else math.inf
+                lines.append(f"  {d.board:<18} {d.method:<16} {d.image:<14} {d.metric:<6} "
+                             f"{d.stored:>16.10g} {d.recomputed:>16.10g} {d.abs_diff:>10.3g} "
+                             f"{rel:>10.3g} rel {d.tol['rel']:g} / abs {d.tol['abs']:g}")
+            if len(self.drifts) > max_rows:
+                lines.append(f"  ... and {len(self.drifts) - max_rows} more")
+        lines.append(f"{self.checked} value(s) recomputed; "
+                     f"{'OK' if self.ok else 'FAILED'}")
+        return "\n".join(lines)
+
+
+def _within(stored, new, tol):
+    if not np.isfinite(stored) or not np.isfinite(new):
+        return (np.isnan(stored) and np.isnan(new)) or stored == new
+    return abs(new - stored) <= max(tol["abs"], tol["rel"] * abs(stored))
+
+
+def find_boards(path) -> list:
+    """Board folders (holding ``leaderboard.json``) under ``path`` (or ``path`` itself)."""
+    path = Path(path)
+    if (path / "leaderboard.json").is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputError(str(path), "no such leaderboard folder")
+    return sorted(p.parent for p in path.glob("*/*/leaderboard.json"))
+
+
+def check(path, *, scope="ci", boards=None, methods=None, shared=None, backend=None,
+          progress=None) -> CheckReport:
+    """Recompute stored leaderboard values and compare within each metric's tolerance.
+
+    Parameters
+    ----------
+    path : path
+        ``leaderboards/`` or one board folder.
+    scope : {"ci", "full"}
+        ``full`` recomputes every stored value. ``ci`` recomputes, for every entry, the cheap
+        metrics (``ci.all_images_metrics`` of the board, EN/SD/SF/AG) on every image and all
+        metrics on ``ci.images_per_entry`` images (rotating over the entries so that every image
+        is covered by some entry).
+    boards, methods : sequence of str, optional
+        Restrict to boards ("dataset/profile") and methods.
+    backend : str, optional
+        Metric backend (default: the one the board was made with).
+
+    Besides recomputation, every board is checked for consistency: ``means.csv`` must equal
+    the means of ``per_image.csv`` and every (entry, image, metric) must be present.
+    """
+    if scope not in ("ci", "full"):
+        raise InputError("scope", f"{scope!r} not in ['ci', 'full']")
+    report = CheckReport()
+    dirs = find_boards(path)
+    if not dirs:
+        raise InputError(str(path), "no leaderboard.json found")
+    lb_root = Path(path) if not (Path(path) / "leaderboard.json").is_file() else Path(path).parent.parent
+    root = Path(shared) if shared else shared_root(lb_root)
+    for board_dir in dirs:
+        meta = json.loads((board_dir / "leaderboard.json").read_text())
+        name = f"{meta['dataset']}/{meta['profile']}"
+        if boards and name not in boards:
+            continue
+        report.boards.append(name)
+        _check_board(board_dir, meta, name, report, scope=scope, methods=methods, root=root,
+                     backend=backend or meta.get("backend", "numpy"), progress=progress)
+    if boards and not report.boards:
+        raise InputError("board", f"none of {list(boards)} found under {path}")
+    return report
+
+
+def _check_consistency(df, meta, name, report):
+    from fusionbench.report.results import summarise
+    key = ["method", "image", "metric"]
+    dup = df.duplicated(key)
+    if dup.any():
+        report.problems.append(f"{name}: {int(dup.sum())} duplicated rows in per_image.csv")
+    expected = {(e["method"], m) for e in meta["entries"] for m in meta["metrics"]}
+    got = set(zip(df["method"], df["metric"]))
+    for method, metric in sorted(expected - got):
+        report.problems.append(f"{name}: no values for {method} / {metric}")
+    return summarise(df)
+
+
+def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend, progress):
+    df = _read_per_image(board_dir)
+    if df is None:
+        report.problems.append(f"{name}: per_image.csv missing")
+        return
+    summary = _check_consistency(df, meta, name, report)
+    means_path = board_dir / "means.csv"
+    if means_path.is_file():
+        stored = pd.read_csv(means_path, keep_default_na=False, na_values=["", "nan", "NaN"])
+        merged = stored.merge(summary, on=["method", "metric"], how="outer",
+                              suffixes=("", "_new"), indicator="which")
+        for r in merged.itertuples():
+            tol = meta["tolerance"].get(r.metric, DEFAULT_TOL)
+            if r.which != "both":
+                where = "means.csv" if r.which == "left_only" else "per_image.csv"
+                report.problems.append(f"{name}: {r.method} / {r.metric} only in {where}")
+            elif not _within(float(r.mean), float(r.mean_new), tol):
+                report.drifts.append(Drift(name + " (means)", r.method, "(mean)", r.metric,
+                                           float(r.mean), float(r.mean_new), tol))
+    else:
+        report.problems.append(f"{name}: means.csv missing")
+    use_sample = not (root / meta["source"]).is_dir()
+    if use_sample:
+        if not meta.get("sample") or not (sample_root() / meta["sample"]).is_dir():
+            report.skipped.append((name, "all entries", f"sources {root / meta['source']} not "
+                                                        "found and no bundled sample"))
+            return
+        src, data_root = sample_root() / meta["sample"], sample_root()
+    else:
+        src, data_root = root / meta["source"], root
+    pairs = {p.name: p for p in _pairs(src)}
+    stored = {(r.method, r.image, r.metric): r.value
+              for r in df.itertuples(index=False)}
+    images = [i for i in meta["images"] if i in pairs]
+    scorer = _Scorer(meta["profile"], _overrides(meta), meta["metrics"], backend)
+    for k, entry in enumerate(meta["entries"]):
+        if methods and entry["method"] not in methods:
+            continue
+        if use_sample and entry["kind"] not in ("baseline",):
+            report.skipped.append((name, entry["method"], "fused images not in the bundled "
+                                                          "sample (set FUSIONBENCH_SHARED)"))
+            continue
+        plan = _plan(images, meta, scope, k)
+        t0 = time.perf_counter()
+        for image, metrics in plan:
+            try:
+                vals = scorer(entry, pairs[image], data_root, metrics=metrics)
+            except FusionBenchError as exc:
+                report.problems.append(f"{name}: {entry['method']} {image}: {exc}")
+                continue
+            if vals is None:
+                report.problems.append(f"{name}: {entry['method']} {image}: fused image missing")
+                continue
+            for m in metrics:
+                old = stored.get((entry["method"], image, m))
+                if old is None:
+                    report.problems.append(f"{name}: {entry['method']} {image} {m}: not stored")
+                    continue
+                report.checked += 1
+                tol = meta["tolerance"].get(m, DEFAULT_TOL)
+                if not _within(float(old), float(vals[m]), tol):
+                    report.drifts.append(Drift(name, entry["method"], image, m, float(old),
+                                               float(vals[m]), tol))
+        _log(progress, f"{name} {entry['method']}: {len(plan)} image(s) in "
+                       f"{time.perf_counter() - t0:.1f} s")
+
+
+def _overrides(meta):
+    """Options stored in the board that differ from the profile (normally none)."""
+    from fusionbench.metrics import get_profile
+    base = get_profile(meta["profile"]).options
+    return {k: v for k, v in meta.get("options", {}).items() if k in base and base[k] != v}
+
+
+def _plan(images, meta, scope, k):
+    """(image, metrics) pairs to recompute for entry number ``k``."""
+    metrics = meta["metrics"]
+    if scope == "full" or not images:
+        return [(i, metrics) for i in images]
+    n = max(1, int(meta.get("ci", {}).get("images_per_entry", 1)))
+    full = {images[(k * n + j) % len(images)] for j in range(n)}
+    cheap = [m for m in meta.get("ci", {}).get("all_images_metrics", []) if m in metrics]
+    plan = []
+    for i in images:
+        if i in full:
+            plan.append((i, metrics))
+        elif cheap:
+            plan.append((i, cheap))
+    return plan
+
+
+def rewrite_pages(path) -> list:
+    """Regenerate README.md and radar.png of every board from its stored CSV and metadata."""
+    out = []
+    for board_dir in find_boards(path):
+        meta = json.loads((board_dir / "leaderboard.json").read_text())
+        write_page(board_dir, _read_per_image(board_dir), meta)
+        out.append(board_dir)
+    write_index(path)
+    return out
+
+
+def write_index(path):
+    """``leaderboards/README.md``: one line per board with its best methods."""
+    from fusionbench.report.figures import mean_rank
+    from fusionbench.report.results import summarise
+    path = Path(path)
+    lines = ["# fusionbench leaderboards", "",
+             "Per-image values of every method fusionbench can score on each dataset, under the "
+             "metric profile that fits it. Regenerate with `fusionbench leaderboard update`; "
+             "verify with `fusionbench check leaderboards/` (CI runs the `ci` scope; "
+             "`--scope full` recomputes every value). Paper tables: `published/`.", "",
+             "| board | pairs | methods | best by mean rank | page |", "|:--|--:|--:|:--|:--|"]
+    for board_dir in find_boards(path):
+        meta = json.loads((board_dir / "leaderboard.json").read_text())
+        s = summarise(_read_per_image(board_dir))
+        wide = s.pivot_table(index="method", columns="metric", values="mean", sort=False)
+        best = ", ".join(mean_rank(wide[meta["metrics"]]).sort_values(kind="stable").index[:3])
+        rel = board_dir.relative_to(path).as_posix()
+        lines.append(f"| {meta['dataset']} / {meta['profile']} | {len(meta['images'])} | "
+                     f"{len(meta['entries'])} | {best} | [{rel}]({rel}/README.md) |")
+    (path / "README.md").write_text("\n".join(lines) + "\n")
