@@ -115,3 +115,33 @@ def test_fused_folder(tmp_path):
     assert f.name == "X" and f.lookup("01").endswith("01.png") and f.lookup("03") is None
     assert f.extras(["01"]) == ["02.jpg"]
     assert FusedFolder(tmp_path).name == tmp_path.name
+
+
+def test_network_runs_through_the_runner(monkeypatch):
+    from fusionbench.errors import InputError
+    from fusionbench.runner import evaluate
+
+    class Net(Method):
+        name = "fakenet"
+        kind = "network"
+
+        def fuse(self, ir_y, vi_y):
+            return np.maximum(ir_y, vi_y)
+
+    def load(variant=None, device=None):
+        if variant == "broken":
+            raise InputError("weights/fakenet.safetensors", "no trained weights")
+        return Net()
+
+    mod = types.ModuleType("fusionbench.methods.networks.fakenet")
+    mod.ABLATIONS, mod.load_method = ("broken",), load
+    monkeypatch.setitem(sys.modules, "fusionbench.methods.networks.fakenet", mod)
+    monkeypatch.setattr(registry, "NETWORKS", registry.NETWORKS + ("fakenet",))
+    monkeypatch.delenv("FUSIONBENCH_DATA", raising=False)
+    kw = dict(metrics=["EN"], store=":memory:", executor="inline", progress=False)
+    res = evaluate(["msrs"], ["fakenet", "max"], **kw)
+    vals = {(r["method"], r["image"]): r["value"] for r in res.records}
+    assert res.complete and len(vals) == 4
+    assert vals[("fakenet", "00537D")] == vals[("max", "00537D")]  # same fused pixels, same score
+    with pytest.raises(InputError, match="no trained weights"):  # fails once, before any pair
+        evaluate(["msrs"], ["fakenet:broken"], **kw)

@@ -148,3 +148,15 @@ def test_local_pool_and_dask_give_identical_csv(tmp_path):
     assert len(text.splitlines()) == 1 + 6 * 2 * 6
     assert outs["local"].read_bytes() == text
     assert outs["dask"].read_bytes() == text
+
+
+def test_dask_scheduler_address(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address.replace("tcp://", "dask://")
+        kw = dict(metrics=["EN", "SF"], store=":memory:", progress=False)
+        res = evaluate(["tno"], ["average", "laplacian"], executor=address, **kw)
+    ref = evaluate(["tno"], ["average", "laplacian"], executor="inline", **kw)
+    assert res.records == ref.records and len(ref.records) == 2 * 4 * 2

@@ -108,6 +108,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="num
     metric_names = resolve_metrics(metrics, prof)
     opts_text = options_json(prof.options)
     entries = _method_entries(methods)
+    _preflight(entries, device)
     dsets = [d if isinstance(d, Dataset) else
              resolve_dataset(d, data_root_dir=data_root, split=split, subset=subset) for d in datasets]
     own_store = not isinstance(store, ResultStore)
@@ -196,6 +197,16 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="num
     problems.sort(key=lambda p: (dorder.get(p.dataset, 0), morder.get(p.method, -1), p.image))
     return RunResult(ordered, problems, warnings, dsets, [e[0] for e in entries], metric_names, prof.label,
                      computed, reused, st.path)
+
+
+def _preflight(entries, device):
+    """Load each network once here so that missing weights fail early, with one clear error."""
+    from fusionbench.methods.baselines import BASELINES
+    from fusionbench.methods.registry import get_method
+    from fusionbench.runner.tasks import _cached
+    for label, entry, folder in entries:
+        if folder is None and label.split(":")[0] not in BASELINES:
+            _cached(("method", label, device), lambda: get_method(label, device=device))
 
 
 def _order(entries, label):
