@@ -179,7 +179,7 @@ def _pairs(folder):
 # ------------------------------------------------------------------ update
 
 def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", images=None,
-           include_networks=True, progress=None, write_pages=True) -> list:
+           include_networks=True, progress=None, write_pages=True, metrics=None) -> list:
     """(Re)generate leaderboards under ``out_dir`` (``leaderboards/``).
 
     Parameters
@@ -192,6 +192,8 @@ def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", 
         Only (re)compute these methods; other methods' stored rows are kept.
     images : int, optional
         Score only the first ``images`` pairs (quick previews; not for committed boards).
+    metrics : sequence of str, optional
+        Replace the board's metric list (tests and previews).
     """
     out_dir = Path(out_dir)
     root = Path(shared) if shared else shared_root(out_dir)
@@ -207,7 +209,8 @@ def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", 
             continue
         written.append(_update_board(spec, out_dir, root, methods=methods, backend=backend,
                                      images=images, include_networks=include_networks,
-                                     progress=progress, write_pages=write_pages))
+                                     progress=progress, write_pages=write_pages,
+                                     metrics=metrics))
     return written
 
 
@@ -217,11 +220,11 @@ def _log(progress, msg):
 
 
 def _update_board(spec, out_dir, root, *, methods, backend, images, include_networks,
-                  progress, write_pages):
+                  progress, write_pages, metrics=None):
     from fusionbench import __version__
     from fusionbench.metrics import METRIC_VERSION, get_profile, resolve_metrics
     prof = get_profile(spec.profile)
-    metrics = list(resolve_metrics(spec.metrics, prof))
+    metrics = list(resolve_metrics(metrics or spec.metrics, prof))
     pairs = _pairs(root / spec.source)
     if images:
         pairs = pairs[:images]

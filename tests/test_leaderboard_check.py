@@ -1,0 +1,124 @@
+"""Leaderboards: update -> check passes; a nudged stored value makes check fail with a diff."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fusionbench.cli import main as cli_main
+from fusionbench.report import leaderboard as lb
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FUSIONBENCH_SHARED", REPO.parent / "shared"))
+SAMPLE_TNO = lb.sample_root() / "tno"
+METRICS = ["EN", "SD", "AG", "CC"]
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory):
+    """A small tno42/cddfuse board built from two bundled sample pairs and a fake method."""
+    root = tmp_path_factory.mktemp("lb")
+    shared = root / "shared"
+    for side in ("ir", "vi"):
+        (shared / "data/tno42" / side).mkdir(parents=True)
+        for stem in ("08", "12"):
+            shutil.copy(SAMPLE_TNO / side / f"{stem}.png", shared / "data/tno42" / side)
+    fake = shared / "data/tno42/fused/VisCopy"
+    fake.mkdir(parents=True)
+    for stem in ("08", "12"):
+        shutil.copy(SAMPLE_TNO / "vi" / f"{stem}.png", fake)
+    out = root / "leaderboards"
+    written = lb.update(out, boards=["tno42/cddfuse"], shared=shared, metrics=METRICS,
+                        methods=["average", "VisCopy"], include_networks=False,
+                        write_pages=False)
+    assert written == [out / "tno42" / "cddfuse"]
+    return out, shared
+
+
+def _nudge(csv, method, metric, factor=1.001, column="value"):
+    df = pd.read_csv(csv, dtype={"image": str})
+    i = df.index[(df["method"] == method) & (df["metric"] == metric)][0]
+    df.loc[i, column] *= factor
+    df.to_csv(csv, index=False, float_format=lb.FLOAT_FORMAT)
+    return df.loc[i, "image"] if "image" in df else None
+
+
+def test_update_writes_board(board):
+    out, _ = board
+    d = out / "tno42" / "cddfuse"
+    meta = json.loads((d / "leaderboard.json").read_text())
+    assert meta["metrics"] == METRICS and meta["images"] == ["08", "12"]
+    assert [e["method"] for e in meta["entries"]] == ["average", "VisCopy"]
+    assert set(meta["tolerance"]) == set(METRICS)
+    df = pd.read_csv(d / "per_image.csv")
+    assert len(df) == 2 * 2 * len(METRICS)
+
+
+def test_check_passes_then_fails_when_nudged(board, tmp_path):
+    out, shared = board
+    report = lb.check(out, scope="full", shared=shared)
+    assert report.ok, report.format()
+    assert report.checked == 2 * 2 * len(METRICS)
+    copy = tmp_path / "lb"
+    shutil.copytree(out, copy)
+    image = _nudge(copy / "tno42/cddfuse/per_image.csv", "VisCopy", "SD")
+    report = lb.check(copy, scope="full", shared=shared)
+    assert not report.ok
+    text = report.format()
+    assert "drifted beyond tolerance" in text and "FAILED" in text
+    # the per-image drift names method, image and metric; the means no longer match either
+    assert any(d.method == "VisCopy" and d.image == image and d.metric == "SD"
+               for d in report.drifts)
+    assert any(d.image == "(mean)" for d in report.drifts)
+
+
+def test_check_cli_exit_codes(board, tmp_path, capsys):
+    out, shared = board
+    assert cli_main(["check", str(out), "--shared", str(shared), "--scope", "full"]) == 0
+    copy = tmp_path / "lb"
+    shutil.copytree(out, copy)
+    _nudge(copy / "tno42/cddfuse/means.csv", "average", "EN", factor=1.01, column="mean")
+    assert cli_main(["check", str(copy), "--shared", str(shared)]) == 1
+    assert "average" in capsys.readouterr().out
+
+
+def test_ci_plan_covers_every_image_with_cheap_metrics():
+    meta = {"metrics": ["EN", "SD", "VIF"], "ci": {"all_images_metrics": ["EN", "SD"],
+                                                   "images_per_entry": 1}}
+    images = ["a", "b", "c"]
+    plans = [lb._plan(images, meta, "ci", k) for k in range(3)]
+    for plan in plans:
+        assert [i for i, _ in plan] == images
+        assert sum(1 for _, ms in plan if "VIF" in ms) == 1
+    full = {i for plan in plans for i, ms in plan if "VIF" in ms}
+    assert full == set(images)  # rotating: every image fully recomputed by some entry
+
+
+COMMITTED = REPO / "leaderboards" / "tno42" / "cddfuse"
+
+
+@pytest.mark.skipif(not (COMMITTED / "leaderboard.json").is_file(),
+                    reason="committed tno42/cddfuse leaderboard not present")
+def test_committed_board_checks_and_nudge_fails(tmp_path):
+    """The committed board reproduces (baseline 'average', ci scope) and a nudge is caught."""
+    shared = SHARED if (SHARED / "data/tno42").is_dir() else tmp_path / "absent"
+    report = lb.check(REPO / "leaderboards", boards=["tno42/cddfuse"], methods=["average"],
+                      shared=shared)
+    assert report.ok, report.format()
+    assert report.checked > 0
+    copy = tmp_path / "leaderboards"
+    shutil.copytree(REPO / "leaderboards" / "tno42", copy / "tno42")
+    df = pd.read_csv(copy / "tno42/cddfuse/per_image.csv", dtype={"image": str})
+    checked_images = set(pd.read_csv(COMMITTED / "per_image.csv", dtype={"image": str})["image"])
+    if not (SHARED / "data/tno42").is_dir():
+        checked_images &= {"08", "12", "35", "36"}  # bundled sample
+    i = df.index[(df["method"] == "average") & (df["metric"] == "EN")
+                 & df["image"].isin(checked_images)][0]
+    df.loc[i, "value"] += 1e-3
+    df.to_csv(copy / "tno42/cddfuse/per_image.csv", index=False, float_format=lb.FLOAT_FORMAT)
+    report = lb.check(copy, boards=["tno42/cddfuse"], methods=["average"], shared=shared)
+    assert not report.ok
+    assert any(d.image == df.loc[i, "image"] and d.metric == "EN" for d in report.drifts)
