@@ -159,4 +159,4 @@ def test_dask_scheduler_address(tmp_path):
         kw = dict(metrics=["EN", "SF"], store=":memory:", progress=False)
         res = evaluate(["tno"], ["average", "laplacian"], executor=address, **kw)
     ref = evaluate(["tno"], ["average", "laplacian"], executor="inline", **kw)
-    assert res.records == ref.records and len(ref.records) == 2 * 4 * 2
+    assert res.frame().equals(ref.frame()) and len(ref.records) == 2 * 4 * 2
