@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as Fn
 
@@ -130,13 +131,21 @@ H_Y = ((1.0, 2.0, 1.0), (0.0, 0.0, 0.0), (-1.0, -2.0, -1.0))
 SOBEL_MATLAB = H_Y
 
 
+def exact_sqrt(x):
+    """Correctly rounded sqrt. torch's vectorised CPU sqrt is off by 1 ulp for ~1 % of inputs,
+    which breaks Qabf's ``gX == gF`` quirk; NumPy's (hardware) sqrt is exact, as is CUDA's."""
+    if x.device.type == "cpu":
+        return torch.from_numpy(np.sqrt(x.numpy()))
+    return torch.sqrt(x)
+
+
 def qabf_edges(X, div, column_major):
     M, N = X.shape[1:]
     P = Fn.pad(X / div if div != 1.0 else X, (1, 1, 1, 1))
     order = [(k, l) for l in range(3) for k in range(3)] if column_major else \
         [(k, l) for k in range(3) for l in range(3)]
     sx, sy = shifted_sum(P, H_X, order, M, N), shifted_sum(P, H_Y, order, M, N)
-    g = torch.sqrt(sx * sx + sy * sy)
+    g = exact_sqrt(sx * sx + sy * sy)
     nz = sx != 0
     a = torch.where(nz, torch.atan(sy / torch.where(nz, sx, torch.ones_like(sx))),
                     torch.full_like(sx, HALF_PI))
