@@ -51,6 +51,8 @@ class BoardSpec:
     notes: str = ""
     ci_images_per_entry: int = 1
     tolerance: dict = field(default_factory=dict)
+    compare_subset: str | None = None  # image list matching the papers' test set (datasets.SUBSETS)
+    variants: dict = field(default_factory=dict)  # label -> option overrides tried vs the papers
 
 
 BOARDS = {
@@ -58,12 +60,17 @@ BOARDS = {
         "tno42", "cddfuse", "data/tno42", "tno", "folders:data/tno42/fused",
         title="TNO-42 under the CDDFuse evaluator convention (profile cddfuse)",
         notes="Fused images of 9 methods from Linfeng-Tang/Image-Fusion (see shared "
-              "data/README.md); PMGI's two stray files 43/44 have no source pair and are not scored."),
+              "data/README.md); PMGI's two stray files 43/44 have no source pair and are not scored.",
+        compare_subset="tno25",
+        variants={"cddfuse+ag_half=false": {"ag_half": False},
+                  "cddfuse+ssim_data_range=255": {"ssim_data_range": 255},
+                  "cddfuse+mi_base=2": {"mi_base": "2"}}),
     ("tno42", "tang2022"): BoardSpec(
         "tno42", "tang2022", "data/tno42", "tno", "folders:data/tno42/fused",
         title="TNO-42 under Tang's 2022 MATLAB convention (profile tang2022)",
         notes="SD and SF follow the 2022 uint8 / [0,1] quirks (SD <= 15.97, SF ~ SF/255); these "
-              "values reproduce the MATLAB output in data/tno42/published_metrics."),
+              "values reproduce the MATLAB output in data/tno42/published_metrics.",
+        compare_subset="tno25"),
     ("vifb", "vifb"): BoardSpec(
         "vifb", "vifb", "data/vifb", "vifb", "pattern:data/vifb/fused",
         title="VIFB (21 pairs) under the VIFB convention (profile vifb, per-channel RGB)",
@@ -125,12 +132,17 @@ def _method_entries(names, kind) -> tuple:
     return entries, skipped
 
 
+def _strip_paths(text: str) -> str:
+    """Drop the machine-specific checkout prefix from a message."""
+    import fusionbench
+    repo = str(Path(fusionbench.__file__).resolve().parent.parent) + os.sep
+    return str(text).replace(repo, "")
+
+
 def _short(exc) -> str:
     """One-line reason without machine-specific absolute paths."""
-    import fusionbench
     text = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}" if str(exc) else type(exc).__name__
-    repo = str(Path(fusionbench.__file__).resolve().parent.parent) + os.sep
-    return text.replace(repo, "")
+    return _strip_paths(text)
 
 
 def _fused_file(entry, image, root: Path):
@@ -262,7 +274,7 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         "dataset": spec.dataset, "profile": spec.profile, "title": spec.title,
         "notes": spec.notes, "options": {k: v for k, v in prof.options.items()},
         "metrics": metrics, "source": spec.source, "sample": spec.sample,
-        "images": [p.name for p in pairs],
+        "images": [p.name for p in pairs], "compare_subset": spec.compare_subset,
         "entries": [e for e in entries if e["method"] in present],
         "not_included": skipped,
         "tolerance": {m: dict(DEFAULT_TOL) | spec.tolerance.get(m, {}) for m in metrics},
@@ -271,8 +283,45 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         "backend": backend, "metric_version": METRIC_VERSION,
         "fusionbench_version": __version__,
     }
+    if spec.variants:
+        update_variants(board_dir, spec, root, meta, backend=backend, progress=progress)
     write_board(board_dir, df, meta, pages=write_pages)
     return board_dir
+
+
+def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=None):
+    """Score the methods that appear in the paper tables under option overrides.
+
+    Only the metrics an override changes are computed, on the board's ``compare_subset``; the
+    rows go to ``published_variants.csv`` with the variant label as profile, so the page can
+    show which convention lands closest to each published column.
+    """
+    from fusionbench.datasets.registry import SUBSETS
+    from fusionbench.metrics import CARDS
+    from fusionbench.report.published import dataset_key, load_published, method_key
+    pub = load_published()
+    pub = pub[[dataset_key(d) == dataset_key(spec.dataset) for d in pub["dataset"]]]
+    published = {method_key(m) for m in pub["method"]}
+    entries = [e for e in meta["entries"] if method_key(e["method"]) in published]
+    pairs = [p for p in _pairs(root / spec.source)
+             if not spec.compare_subset or p.name in SUBSETS[spec.compare_subset]]
+    rows = []
+    for label, overrides in spec.variants.items():
+        metrics = [m for m in meta["metrics"]
+                   if any(k in CARDS[m].parameters for k in overrides)]
+        scorer = _Scorer(spec.profile, overrides, metrics, backend)
+        for entry in entries:
+            t0 = time.perf_counter()
+            for pair in pairs:
+                vals = scorer(entry, pair, root)
+                if vals is not None:
+                    rows += [(spec.dataset, entry["method"], pair.name, label, m, vals[m])
+                             for m in metrics]
+            _log(progress, f"{spec.dataset} {label} {entry['method']}: "
+                           f"{time.perf_counter() - t0:.1f} s")
+    df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
+    df.to_csv(Path(board_dir) / "published_variants.csv", index=False, float_format=FLOAT_FORMAT)
+    meta["variants"] = spec.variants
 
 
 def _read_per_image(board_dir):
@@ -311,7 +360,15 @@ def write_page(board_dir, per_image, meta, *, top=8):
     top_methods = order[:top]
     radar(per_image, metrics=metrics, methods=top_methods, path=board_dir / "radar.png",
           title=f"{meta['dataset']} / {meta['profile']}: top {len(top_methods)} by mean rank")
-    cmp = compare(per_image)
+    cmp_rows, subset = per_image, meta.get("compare_subset")
+    if subset:
+        from fusionbench.datasets.registry import SUBSETS
+        cmp_rows = per_image[per_image["image"].isin(SUBSETS[subset])]
+    variants_csv = board_dir / "published_variants.csv"
+    if variants_csv.is_file():
+        var = pd.read_csv(variants_csv, dtype={"image": str})
+        cmp_rows = pd.concat([cmp_rows, var[var["image"].isin(set(cmp_rows["image"]))]])
+    cmp = compare(cmp_rows)
     lines = [f"# {meta['title'] or meta['dataset'] + ' / ' + meta['profile']}", "",
              meta.get("notes", ""), "",
              f"Dataset `{meta['dataset']}` ({len(meta['images'])} pairs, sources "
@@ -322,14 +379,26 @@ def write_page(board_dir, per_image, meta, *, top=8):
              "Radar: the top methods by mean rank; every axis is min-max scaled across them, "
              "outer = better (lower-is-better metrics reversed).", ""]
     if meta.get("not_included"):
-        lines += ["## Not included", "", "| method | reason |", "|:--|:--|"]
-        lines += [f"| {k} | {v.replace('|', '/')} |" for k, v in meta["not_included"].items()]
+        lines += ["## Not included", "", "Methods registered in fusionbench that could not be "
+                  "scored when this board was made (re-run `fusionbench leaderboard update "
+                  "--method NAME` once they can):", "", "| method (and variants) | reason |",
+                  "|:--|:--|"]
+        groups = {}
+        for k, v in meta["not_included"].items():
+            groups.setdefault(k.split(":")[0], []).append((k, v))
+        for base, items in groups.items():
+            names = base + (f" (+{len(items) - 1} ablations)" if len(items) > 1 else "")
+            lines.append(f"| {names} | {_strip_paths(items[0][1]).replace('|', '/')} |")
         lines.append("")
     if not cmp.empty:
         lines += ["## Published vs reproduced", "",
                   "Same method name and dataset in a paper table (`leaderboards/published/`). "
-                  "The papers used other test subsets and ran the methods themselves, so only the "
-                  "order of magnitude and the convention are comparable.", "",
+                  "The papers ran the methods themselves (other weights / outputs), so only the "
+                  "order of magnitude and the convention are comparable."
+                  + (f" fusionbench means here are over the `{subset}` images (the papers' test "
+                     "set)." if subset else "")
+                  + (" Rows with option overrides (`published_variants.csv`) show which metric "
+                     "convention lands closest (✓)." if variants_csv.is_file() else ""), "",
                   render_comparison(cmp)]
     lines += ["## Reproduce", "", "```", "fusionbench leaderboard update --board "
               f"{meta['dataset']}/{meta['profile']}", "fusionbench check leaderboards/ --board "
@@ -562,6 +631,8 @@ def rewrite_pages(path) -> list:
     out = []
     for board_dir in find_boards(path):
         meta = json.loads((board_dir / "leaderboard.json").read_text())
+        meta["not_included"] = {k: _strip_paths(v) for k, v in meta.get("not_included", {}).items()}
+        (board_dir / "leaderboard.json").write_text(json.dumps(meta, indent=1) + "\n")
         write_page(board_dir, _read_per_image(board_dir), meta)
         out.append(board_dir)
     write_index(path)

@@ -136,7 +136,9 @@ def compare(results, *, published=None, papers=None, datasets=None, aliases=None
     out["rel_diff"] = out["diff"] / out["published"].abs().replace(0, np.nan)
     key = ["paper", "table", "dataset", "method", "metric"]
     err = out["rel_diff"].abs().fillna(np.inf)
-    out["best_fit"] = err == err.groupby([out[k] for k in key]).transform("min")
+    groups = [out[k] for k in key]
+    several = out.groupby(key)["profile"].transform("nunique") > 1
+    out["best_fit"] = several & (err == err.groupby(groups).transform("min"))
     return out.reset_index(drop=True)
 
 
@@ -148,7 +150,7 @@ def render_comparison(cmp: pd.DataFrame, *, fmt="markdown", precision=4) -> str:
             "Δ", "Δ %", "Convention that fits the paper"]
     rows = []
     for r in cmp.sort_values(["paper", "table", "dataset", "method", "metric"]).itertuples():
-        mark = " ✓" if r.best_fit and (cmp["profile"].nunique() > 1) else ""
+        mark = " ✓" if r.best_fit else ""
         rows.append([f"{r.paper} {r.table}", f"{r.dataset} / {r.paper_dataset}", r.method,
                      r.metric, f"{r.profile}{mark}", r.published_str,
                      f"{r.reproduced:.{precision}f}", f"{r.diff:+.{precision}f}",
