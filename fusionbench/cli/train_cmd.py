@@ -21,7 +21,9 @@ def register(sub):
     p.add_argument("--install", action="store_true",
                    help="also write the weights into the package's weights folder")
     p.add_argument("--evaluate", action="store_true",
-                   help="score the trained model on tno42 + RoadScene-50 and write the model card")
+                   help="score the trained model (profile cddfuse) for the model card")
+    p.add_argument("--eval-sets", default="tno42,roadscene50",
+                   help="evaluation sets for --evaluate (tno42, roadscene50, roadscene20, roadscene10)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -47,8 +49,12 @@ def run(args):
         print(f"weights: {path}")
     if args.evaluate:
         from fusionbench.train.card import evaluate_weights
-        for d in dirs:
-            evaluate_weights(args.method, args.ablation, directory=d, device=args.device)
+        import shutil
+        evaluate_weights(args.method, args.ablation, directory=out, device=args.device,
+                         sets=[x.strip() for x in args.eval_sets.split(",") if x.strip()])
+        side = f"{weights_stem(args.method, args.ablation)}.json"
+        for d in dirs[1:]:  # same weights: copy the evaluated sidecar
+            shutil.copyfile(out / side, Path(d) / side)
     for d in dirs:
         print(f"model card: {write_card(args.method, args.ablation, directory=d)}")
     losses = ", ".join(f"{k}={v:.4g}" for k, v in res["final_losses"].items())

@@ -6,7 +6,8 @@ A network package ``fusionbench.methods.networks.<name>`` exposes ``RECIPE``, us
 of :class:`fusionbench.train.recipe.Recipe`, with
 
 * ``name`` and ``configs`` (``{"small": {...}, "full": {...}}``), ``ablations`` (tuple of names);
-* ``stages``: list of ``(stage_name, fraction_of_steps)``, e.g. ``[("ae_gan", 0.5), ("attention", 0.5)]``;
+* ``stages``: list of ``(stage_name, fraction_of_steps)``, e.g. ``[("ae_gan", 0.5), ("attention", 0.5)]``
+  (per variant via ``stages_for(config, ablation)``, default ``stages``);
 * ``build_model(config, ablation) -> nn.Module`` (training-only heads may live inside the module);
 * ``make_optimizers(model, stage) -> dict[str, Optimizer]`` (called at the start of each stage);
 * ``train_step(model, batch, optimizers, stage, step) -> dict[str, float]``: ``batch`` is

@@ -22,14 +22,13 @@ ROADSCENE50 = [f"FLIR_{n}.jpg" for n in (
 
 
 def eval_sets() -> dict:
-    """name -> list of (ir_path, vi_path, key) for tno42 (42 pairs) and RoadScene-50."""
+    """name -> list of (ir_path, vi_path, key): tno42, RoadScene-50 and its first 20 / 10 pairs."""
     data = shared_root() / "data"
     tno = sorted((data / "tno42" / "ir").glob("*.png"))
-    return {
-        "tno42": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno],
-        "roadscene50": [(data / "roadscene" / "ir" / n, data / "roadscene" / "vi" / n, f"roadscene/{n}")
-                        for n in ROADSCENE50 if (data / "roadscene" / "ir" / n).exists()],
-    }
+    rs = [(data / "roadscene" / "ir" / n, data / "roadscene" / "vi" / n, f"roadscene/{n}")
+          for n in ROADSCENE50 if (data / "roadscene" / "ir" / n).exists()]
+    return {"tno42": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno],
+            "roadscene50": rs, "roadscene20": rs[:20], "roadscene10": rs[:10]}
 
 
 def average_fuse(ir_u8, vi_u8):

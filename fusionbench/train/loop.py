@@ -135,7 +135,8 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     seed_everything(seed)
     sampler = CropSampler(pairs, crop=crop, seed=seed)
     model = recipe.build_model(config, ablation).to(device)
-    counts = split_steps(recipe.stages, steps)
+    stages = recipe.stages_for(config, ablation)
+    counts = split_steps(stages, steps)
     start_stage, start_step, wall0, opt_state = 0, 0, 0.0, None
     ckpt_path, meta_path = out / "checkpoint.pt", out / "checkpoint.json"
     if resume and ckpt_path.exists():
@@ -152,7 +153,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     t0 = time.perf_counter() - wall0
     history: dict = {}
     global_step = start_step
-    for si, (stage, _) in enumerate(recipe.stages):
+    for si, (stage, _) in enumerate(stages):
         if si < start_stage:
             continue
         first = sum(counts[:si])
@@ -199,7 +200,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     tail = {t: float(np.mean(v[-max(1, len(v) // 10):])) for t, v in history.items()}
     model.eval()
     return dict(model=model, final_losses=tail, steps=steps, stage_steps=dict(
-        zip([s for s, _ in recipe.stages], counts)), wall_s=round(wall, 1), hardware=hardware(device),
+        zip([s for s, _ in stages], counts)), wall_s=round(wall, 1), hardware=hardware(device),
         device=str(device), data=[str(r) for r in roots], n_pairs=len(pairs), crop=crop, batch=batch,
         seed=seed, config=config, ablation=ablation, method=method,
         torch_version=torch.__version__)

@@ -31,6 +31,10 @@ class Recipe:
     def train_step(self, model, batch, optimizers, stage: str, step: int) -> dict:
         raise NotImplementedError
 
+    def stages_for(self, config: str, ablation=None) -> list:
+        """Stages of one variant (default :attr:`stages`; e.g. an ablation may drop a pretraining)."""
+        return list(self.stages)
+
     def on_stage_start(self, model, stage: str) -> None:
         """Hook run before a stage's first step (e.g. freeze a pretrained part)."""
 
