@@ -134,3 +134,13 @@ def test_not_a_dataset(tmp_path):
         resolve_dataset(tmp_path / "x")
     with pytest.raises(InputError, match="not found"):
         resolve_dataset(str(tmp_path / "missing"))
+
+
+def test_roadscene_repository_layout(tmp_path):
+    # the RoadScene repository also holds raw infrared/ and crop_HR_visible/: pair the cropped, size-matched ones
+    _img(tmp_path / "infrared" / "FLIR_1.jpg", (16, 20))
+    _img(tmp_path / "crop_HR_visible" / "FLIR_1.jpg", (30, 40))
+    _img(tmp_path / "cropinfrared" / "FLIR_1.jpg")
+    _img(tmp_path / "crop_LR_visible" / "FLIR_1.jpg")
+    pl = pair_folder(tmp_path)
+    assert Path(pl.ir_dir).name == "cropinfrared" and Path(pl.vi_dir).name == "crop_LR_visible"

@@ -145,3 +145,12 @@ def test_network_runs_through_the_runner(monkeypatch):
     assert vals[("fakenet", "00537D")] == vals[("max", "00537D")]  # same fused pixels, same score
     with pytest.raises(InputError, match="no trained weights"):  # fails once, before any pair
         evaluate(["msrs"], ["fakenet:broken"], **kw)
+
+
+def test_fused_folder_vifb_naming(tmp_path):
+    # VIFB keeps all methods in one folder as <image>_<method>.jpg
+    for name in ("carLight_ADF.jpg", "carLight_HMSD_GF.jpg", "kettle_ADF.jpg", "kettle_HMSD_GF.jpg", "odd.jpg"):
+        (tmp_path / name).write_bytes(b"")
+    f = FusedFolder(tmp_path, name="HMSD_GF")
+    assert f.lookup("carLight").endswith("carLight_HMSD_GF.jpg") and f.lookup("walking") is None
+    assert f.extras(["carLight", "kettle"]) == ["odd.jpg"]

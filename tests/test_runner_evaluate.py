@@ -160,3 +160,32 @@ def test_dask_scheduler_address(tmp_path):
         res = evaluate(["tno"], ["average", "laplacian"], executor=address, **kw)
     ref = evaluate(["tno"], ["average", "laplacian"], executor="inline", **kw)
     assert res.frame().equals(ref.frame()) and len(ref.records) == 2 * 4 * 2
+
+
+VIFB = SHARED / "data" / "vifb"
+VIFB_NAMES = {"Entropy": "EN", "Variance": "SD", "Spatial_frequency": "SF", "Qabf": "Qabf"}
+
+
+@pytest.mark.skipif(not (VIFB / "published_metrics").is_dir(), reason="shared data not available")
+def test_vifb_fused_folder_reproduces_published_values(tmp_path):
+    """End to end: VIFB's shared fused folder, profile vifb, against VIFB's MATLAB values (5 digits)."""
+    out = tmp_path / "v.csv"
+    rc = main(["evaluate", "--fused", str(VIFB / "fused"), "--name", "ADF", "--dataset", "vifb", "--data-root",
+               str(VIFB.parent), "--profile", "vifb", "--metrics", "EN,SD,SF,Qabf", "--subset",
+               str(_subset(tmp_path, ["carLight", "kettle", "manWalking", "walking2", "snow"])),
+               "--store", str(tmp_path / "s.sqlite"), "--out", str(out)])
+    assert rc == 0
+    ours = pd.read_csv(out)
+    pub = pd.read_csv(VIFB / "published_metrics" / "vifb_per_image.csv")
+    pub = pub[(pub.method == "ADF") & pub.metric.isin(list(VIFB_NAMES))].assign(
+        metric=lambda d: d.metric.map(VIFB_NAMES))
+    merged = ours.merge(pub, on=["image", "metric"], suffixes=("", "_pub"))
+    assert len(merged) == len(ours) == 5 * 4
+    rel = (merged.value - merged.value_pub).abs() / merged.value_pub.abs()
+    assert rel.max() < 5e-5, merged[rel >= 5e-5]
+
+
+def _subset(tmp_path, names):
+    path = tmp_path / "subset.txt"
+    path.write_text("\n".join(names))
+    return path

@@ -29,12 +29,23 @@ class FusedFolder(Method):
         return self._files
 
     def lookup(self, stem: str):
-        return self.files.get(stem)
+        """The fused file for pair ``stem``: ``<stem>.*``, else VIFB's ``<stem>_<name>.*``."""
+        return self.files.get(stem) or self.files.get(f"{stem}_{self.name}")
 
     def extras(self, stems) -> list:
-        """File names in the folder that match no source pair (reported, not scored)."""
+        """File names in the folder that belong to no source pair (reported, not scored).
+
+        In a VIFB-style shared folder (``<image>_<method>.*``), other methods' files are not extras.
+        """
         stems = set(stems)
-        return [Path(p).name for s, p in self.files.items() if s not in stems]
+        used = {s for s in stems if s in self.files} | {f"{s}_{self.name}" for s in stems}
+        shared = any(f"{s}_{self.name}" in self.files for s in stems)
+        out = []
+        for s, p in self.files.items():
+            if s in used or (shared and s.split("_", 1)[0] in stems):
+                continue
+            out.append(Path(p).name)
+        return out
 
     def fuse(self, ir_y, vi_y):
         raise TypeError(f"{self.name} is a folder of fused images; it cannot fuse new pairs")
