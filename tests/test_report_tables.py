@@ -108,3 +108,27 @@ def test_group_labels_and_direction_override():
     t = build_table(_frame(), labels={"TNO": "TNO (25)"}, directions={"SD": False})
     assert [g for g, _ in t.groups] == ["TNO (25)", "RoadScene"]
     assert t.cell("RFN_Nest&co", "TNO (25)", "SD").mark == 1  # lowest SD is best now
+
+
+def test_table_from_sqlite_store_and_files(tmp_path):
+    from fusionbench.report.results import load_results
+    from fusionbench.store import open_store
+    recs = []
+    for r in _frame().itertuples():
+        key = f"{r.dataset}|{r.method}|{r.image}|{r.metric}"
+        recs.append(dict(key=key, metric=r.metric, value=r.value, profile=r.profile,
+                         options="{}", metric_version="1", pixel_digest=key, backend="numpy",
+                         fusionbench_version="0", git_hash=None, created="now",
+                         dataset=r.dataset, method=r.method, image=r.image, locator=key))
+    with open_store(tmp_path / "res.sqlite") as st:
+        st.add(recs)
+    df = load_results(tmp_path / "res.sqlite")
+    assert len(df) == len(_frame())
+    out = render_table(df, datasets=["TNO"], methods=["RFN_Nest&co", "B", "C"], precision=2,
+                       legend=False, metrics=["EN", "MSE", "SD"])
+    assert out == GOLDEN_MD
+    _frame().to_parquet(tmp_path / "res.parquet")
+    _frame().to_json(tmp_path / "res.json", orient="records")
+    for name in ("res.parquet", "res.json"):
+        assert render_table(tmp_path / name, datasets=["TNO"], precision=2,
+                            legend=False) == GOLDEN_MD
