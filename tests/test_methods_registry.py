@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 
 from fusionbench.errors import UnknownNameError
-from fusionbench.methods import FusedFolder, Method, MethodUnavailableError, get_method, list_methods
-from fusionbench.methods import registry
+from fusionbench.methods import (
+    FusedFolder,
+    Method,
+    MethodUnavailableError,
+    get_method,
+    list_methods,
+    registry,
+)
 from fusionbench.methods.baselines import guided_filter, laplacian_pyramid, reconstruct
 
 RNG = np.random.default_rng(0)

@@ -79,7 +79,7 @@ def _latex(frame, tables, metrics) -> str:
     try:
         from fusionbench.report.tables import render_table
         return render_table(frame, fmt="latex")
-    except Exception:  # report package missing or incompatible: a plain booktabs table
+    except Exception:  # noqa: BLE001 - report package missing or incompatible: plain booktabs
         lines = []
         for ds, rows in tables.items():
             lines += [r"\begin{tabular}{l" + "r" * len(metrics) + "}", r"\toprule",

@@ -4,4 +4,4 @@ from fusionbench.methods.base import Method
 from fusionbench.methods.external import FusedFolder
 from fusionbench.methods.registry import MethodUnavailableError, canonical_name, get_method, list_methods
 
-__all__ = ["Method", "FusedFolder", "canonical_name", "get_method", "list_methods", "MethodUnavailableError"]
+__all__ = ["FusedFolder", "Method", "MethodUnavailableError", "canonical_name", "get_method", "list_methods"]

@@ -3,4 +3,4 @@
 from fusionbench.runner.evaluate import Problem, RunResult, evaluate
 from fusionbench.runner.executors import EXECUTORS, default_jobs, run_tasks
 
-__all__ = ["evaluate", "RunResult", "Problem", "run_tasks", "EXECUTORS", "default_jobs"]
+__all__ = ["EXECUTORS", "Problem", "RunResult", "default_jobs", "evaluate", "run_tasks"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -206,7 +207,7 @@ def _preflight(entries, device):
     from fusionbench.runner.tasks import _cached
     for label, entry, folder in entries:
         if folder is None and label.split(":")[0] not in BASELINES:
-            _cached(("method", label, device), lambda: get_method(label, device=device))
+            _cached(("method", label, device), functools.partial(get_method, label, device=device))
 
 
 def _order(entries, label):

@@ -95,6 +95,6 @@ def score_pair(task: dict) -> dict:
                                    "backend": backend.name, "error": None})
         except InputError as exc:
             fail(str(exc), [entry])
-        except Exception as exc:  # a method or kernel failure must not stop the other pairs
+        except Exception as exc:  # noqa: BLE001 - a method or kernel failure must not stop the other pairs
             fail(f"{type(exc).__name__}: {exc}", [entry])
     return out

@@ -52,7 +52,7 @@ def git_hash():
     if not (here / ".git").exists():
         return None
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=False,
                              timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -91,7 +91,7 @@ class ResultStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout = %d" % int(timeout * 1000))
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if self.path != ":memory:":
             self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
