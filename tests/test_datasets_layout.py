@@ -144,3 +144,8 @@ def test_roadscene_repository_layout(tmp_path):
     _img(tmp_path / "crop_LR_visible" / "FLIR_1.jpg")
     pl = pair_folder(tmp_path)
     assert Path(pl.ir_dir).name == "cropinfrared" and Path(pl.vi_dir).name == "crop_LR_visible"
+
+
+def test_split_ignored_for_registered_sets_without_splits():
+    assert resolve_dataset("tno", split="test").split is None
+    assert resolve_dataset("msrs", split="train").split == "train"

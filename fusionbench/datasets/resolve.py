@@ -118,8 +118,11 @@ def resolve_dataset(dataset, *, data_root_dir=None, split=None, subset=None) -> 
                                         f"ir/ and vi/ in the root itself; pass --data-root")
         name = spec.name
         subset = subset or spec.subset
-    if split is None and spec is not None and spec.default_split in available_splits(folder):
+    splits = available_splits(folder)
+    if split is None and spec is not None and spec.default_split in splits:
         split = spec.default_split
+    if split and not splits and spec is not None and not spec.splits:
+        split = None  # --split applies to the datasets that have splits (e.g. msrs with tno in one run)
     pl = pair_folder(folder, split)
     split = pl.split
     pairs, problems = pl.pairs, dict(pl.problems)

@@ -26,9 +26,19 @@ def _inline(fn, tasks):
         yield fn(t)
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def _single_threaded():
+    """Worker initializer: one thread per worker process (the pool is the parallelism)."""
+    for var in _THREAD_VARS:  # read by numba, BLAS and torch when they are first imported
+        os.environ.setdefault(var, "1")
+
+
 def _local(fn, tasks, jobs):
     # spawn: no fork of a process that may hold torch / BLAS threads
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_single_threaded)
     try:
         futures = [pool.submit(fn, t) for t in tasks]
         for fut in as_completed(futures):
