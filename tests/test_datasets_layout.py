@@ -149,3 +149,14 @@ def test_roadscene_repository_layout(tmp_path):
 def test_split_ignored_for_registered_sets_without_splits():
     assert resolve_dataset("tno", split="test").split is None
     assert resolve_dataset("msrs", split="train").split == "train"
+
+
+def test_registered_name_wins_over_cwd_folder(tmp_path, monkeypatch):
+    _img(tmp_path / "msrs" / "ir" / "x.png")
+    _img(tmp_path / "msrs" / "vi" / "x.png")
+    _img(tmp_path / "mine" / "ir" / "y.png")
+    _img(tmp_path / "mine" / "vi" / "y.png")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_dataset("msrs").is_sample
+    assert [p.name for p in resolve_dataset("./msrs").pairs] == ["x"]
+    assert [p.name for p in resolve_dataset("mine").pairs] == ["y"]  # unregistered name: a folder

@@ -100,13 +100,19 @@ def resolve_dataset(dataset, *, data_root_dir=None, split=None, subset=None) -> 
     """
     text = os.fspath(dataset)
     as_path = Path(text).expanduser()
+    looks_like_path = isinstance(dataset, os.PathLike) or os.sep in text or text.startswith((".", "~"))
     spec = None
-    if as_path.is_dir():
+    if not looks_like_path:  # a registered name wins over a same-named folder in the working directory
+        try:
+            spec = get_spec(text)
+        except UnknownNameError:
+            if not as_path.is_dir():
+                raise
+    if spec is None:
+        if not as_path.is_dir():
+            raise InputError(text, "dataset folder not found")
         folder, source, is_sample, name = as_path, "path", False, as_path.resolve().name
-    elif os.sep in text or text.startswith("."):
-        raise InputError(text, "dataset folder not found")
     else:
-        spec = get_spec(text)
         root, source = data_root(data_root_dir, spec.name)
         is_sample = source == "sample"
         folder = _find_folder(spec, root)
