@@ -20,7 +20,9 @@ SUBCOMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fusionbench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="fusionbench",
+        description="Toolbox-exact, fast evaluation of infrared-visible image fusion (fusionbench COMMAND -h).")
     parser.add_argument("--version", action="version", version=f"fusionbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
