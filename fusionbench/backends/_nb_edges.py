@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from fusionbench.backends._nb_math import atan_inplace, exp_inplace
 from fusionbench.backends._numba_env import jit
 
 H_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -43,53 +44,86 @@ def qabf_edges(X, div, column_major):
 
 
 @jit()
+def _sobel_row(P, i, dk, dl, w, out):
+    """out = sum over taps t (in order, from 0) of w[t] * P[i + 1 + dk[t], 1 + dl[t] : ...]."""
+    N = out.shape[0]
+    for j in range(N):
+        out[j] = 0.0
+    for t in range(w.shape[0]):
+        src = P[i + 1 + dk[t], 1 + dl[t]:1 + dl[t] + N]
+        wt = w[t]
+        for j in range(N):
+            out[j] += wt * src[j]
+
+
+@jit()
 def _edges(P, xk, xl, xw, yk, yl, yw):
     M, N = P.shape[0] - 2, P.shape[1] - 2
     g = np.empty((M, N))
     a = np.empty((M, N))
-    nx, ny = xw.shape[0], yw.shape[0]
+    sx = np.empty(N)
+    sy = np.empty(N)
     for i in range(M):
+        _sobel_row(P, i, xk, xl, xw, sx)
+        _sobel_row(P, i, yk, yl, yw, sy)
+        gi = g[i]
+        ai = a[i]
         for j in range(N):
-            sx = 0.0
-            for t in range(nx):
-                sx += xw[t] * P[i + 1 + xk[t], j + 1 + xl[t]]
-            sy = 0.0
-            for t in range(ny):
-                sy += yw[t] * P[i + 1 + yk[t], j + 1 + yl[t]]
-            g[i, j] = math.sqrt(sx * sx + sy * sy)
-            a[i, j] = math.atan(sy / sx) if sx != 0.0 else HALF_PI
+            gi[j] = math.sqrt(sx[j] * sx[j] + sy[j] * sy[j])
+            ai[j] = sy[j] / sx[j] if sx[j] != 0.0 else 0.0
+        atan_inplace(ai)
+        for j in range(N):
+            if sx[j] == 0.0:
+                ai[j] = HALF_PI
     return g, a
 
 
 @jit()
-def _q(gx, ax, gf, af, equal_one):
+def _g_ratio(gx, gf, equal_one):
     if gx > gf:
-        G = gf / gx
-    elif gx == gf:
-        G = 1.0 if equal_one else gf
-    else:
-        G = gx / gf
-    aa = 1.0 - abs(ax - af) / HALF_PI
-    qg = TG / (1.0 + math.exp(KG * (G - DG)))
-    qa = TA / (1.0 + math.exp(KA * (aa - DA)))
-    return qg * qa
+        return gf / gx
+    if gx == gf:
+        return 1.0 if equal_one else gf
+    return gx / gf
+
+
+@jit()
+def _pair_row(gX, aX, gF, aF, equal_one, eg, ea, work):
+    """sum_j Q^{XF}_j gX_j over one row; pixels with gX == 0 contribute exactly 0."""
+    n = gF.shape[0]
+    for j in range(n):
+        if gX[j] != 0.0:
+            G = _g_ratio(gX[j], gF[j], equal_one)
+            aa = 1.0 - abs(aX[j] - aF[j]) / HALF_PI
+        else:
+            G = DG
+            aa = DA
+        eg[j] = KG * (G - DG)
+        ea[j] = KA * (aa - DA)
+    exp_inplace(eg, work)
+    exp_inplace(ea, work)
+    s = 0.0
+    for j in range(n):
+        qg = TG / (1.0 + eg[j])
+        qa = TA / (1.0 + ea[j])
+        s += qg * qa * gX[j]
+    return s
 
 
 @jit()
 def qabf_sums(gA, aA, gB, aB, gF, aF, equal_one):
-    """(sum Q^{AF} gA + Q^{BF} gB, sum gA + gB); pixels with gX == 0 contribute exactly 0."""
+    """(sum Q^{AF} gA + Q^{BF} gB, sum gA + gB) over all pixels."""
     num = 0.0
     den = 0.0
     M, N = gF.shape
+    eg = np.empty(N)
+    ea = np.empty(N)
+    work = np.empty(N)
     for i in range(M):
+        num += _pair_row(gA[i], aA[i], gF[i], aF[i], equal_one, eg, ea, work)
+        num += _pair_row(gB[i], aB[i], gF[i], aF[i], equal_one, eg, ea, work)
         for j in range(N):
-            ga = gA[i, j]
-            gb = gB[i, j]
-            if ga != 0.0:
-                num += _q(ga, aA[i, j], gF[i, j], aF[i, j], equal_one) * ga
-            if gb != 0.0:
-                num += _q(gb, aB[i, j], gF[i, j], aF[i, j], equal_one) * gb
-            den += ga + gb
+            den += gA[i, j] + gB[i, j]
     return num, den
 
 

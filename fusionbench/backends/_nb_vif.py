@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from fusionbench.backends._nb_filters import hpass, prod_row, valid_sub2, vpass
+from fusionbench.backends._nb_math import log10_sum
 from fusionbench.backends._numba_env import jit
 
 EPS = 1e-10
@@ -52,17 +53,20 @@ def moments(x, g, sat):
 
 @jit()
 def den_sum(var, sigma_nsq):
+    """sum log10(1 + var / sigma_nsq) over pixels with var >= eps (others are zeroed: log 1)."""
     d = 0.0
+    buf = np.empty(var.shape[1])
     for i in range(var.shape[0]):
         for j in range(var.shape[1]):
             v = var[i, j]
-            if v >= EPS:
-                d += math.log10(1.0 + v / sigma_nsq)
+            buf[j] = 1.0 + v / sigma_nsq if v >= EPS else 1.0
+        d += log10_sum(buf, var.shape[1])
     return d
 
 
 @jit()
 def _num_px(s1, s2, c, m1, m2, sigma_nsq):
+    """The argument of the numerator's log10 at one pixel (eps rules of METRICS.md 4.8)."""
     s12 = c - m1 * m2
     gg = s12 / (s1 + EPS)
     sv = s2 - gg * s12
@@ -78,7 +82,7 @@ def _num_px(s1, s2, c, m1, m2, sigma_nsq):
         gg = 0.0
     if sv <= EPS:
         sv = EPS
-    return math.log10(1.0 + gg * gg * s1 / (sv + sigma_nsq))
+    return 1.0 + gg * gg * s1 / (sv + sigma_nsq)
 
 
 @jit()
@@ -100,6 +104,8 @@ def pair_scale(A, B, F, muA, vA, muB, vB, g, sat, sigma_nsq):
     cbf = np.empty(No)
     na = 0.0
     nb = 0.0
+    la = np.empty(No)
+    lb = np.empty(No)
     for i in range(M):
         s = i % n
         hpass(F[i], g, rf[s])
@@ -120,8 +126,10 @@ def pair_scale(A, B, F, muA, vA, muB, vB, g, sat, sigma_nsq):
                 s2 = v2[j] - m2 * m2
                 if s2 < 0.0:
                     s2 = 0.0
-                na += _num_px(vA[r, j], s2, caf[j], muA[r, j], m2, sigma_nsq)
-                nb += _num_px(vB[r, j], s2, cbf[j], muB[r, j], m2, sigma_nsq)
+                la[j] = _num_px(vA[r, j], s2, caf[j], muA[r, j], m2, sigma_nsq)
+                lb[j] = _num_px(vB[r, j], s2, cbf[j], muB[r, j], m2, sigma_nsq)
+            na += log10_sum(la, No)
+            nb += log10_sum(lb, No)
     return na, nb
 
 
