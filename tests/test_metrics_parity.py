@@ -84,6 +84,13 @@ def _within_printed_digits(ours: float, published: str) -> bool:
     return abs(ours - pub) <= unit * (1 + 1e-9)
 
 
+# VIFB's published values for these two methods (added to VIFB in 2023) were not computed from the
+# JPEGs in its repository: even EN and SD of the fused image alone differ (e.g. kettle_SwinFusion SD
+# 78.593 published vs 78.598 from the file, identically decoded by Pillow and OpenCV), the signature of
+# a re-encoded file. They are checked separately below.
+VIFB_REENCODED = {"SwinFusion", "YDTR"}
+
+
 def test_vifb_matches_published_per_image():
     root = require_shared("data", "vifb")
     ref = pd.read_csv(root / "published_metrics" / "vifb_per_image.csv", dtype={"value": str})
@@ -93,13 +100,21 @@ def test_vifb_matches_published_per_image():
     ours = pd.DataFrame(_map(_vifb_job, jobs), columns=["image", "method", "metric", "ours"])
     both = ref.merge(ours, on=["image", "method", "metric"], validate="one_to_one")
     assert len(both) == 21 * 25 * 13
-    ok = np.array([_within_printed_digits(o, p) for o, p in zip(both.ours, both.value)])
+    both["ok"] = [_within_printed_digits(o, p) for o, p in zip(both.ours, both.value)]
     both["rel"] = (both.ours - both.value.astype(float)).abs() / both.value.astype(float).abs()
+    exact = both[~both.method.isin(VIFB_REENCODED)]
     worst = {m: (g.rel.max(), g.loc[g.rel.idxmax(), ["image", "method"]].tolist())
-             for m, g in both.groupby("metric")}
-    _report("vifb vs VIFB MATLAB (5 significant digits)", worst)
-    bad = both[~ok]
+             for m, g in exact.groupby("metric")}
+    _report("vifb vs VIFB MATLAB, 23 methods (5 significant digits)", worst)
+    assert len(exact) == 21 * 23 * 13
+    bad = exact[~exact.ok]
     assert bad.empty, bad.head(20).to_string()
+    # the two re-encoded methods: same definitions, slightly different pixels -> close, not exact
+    other = both[both.method.isin(VIFB_REENCODED)]
+    print(f"  SwinFusion/YDTR: {(~other.ok).sum()} of {len(other)} values outside the printed digits, "
+          f"median relative difference {other.rel.median():.1e}")
+    assert (~other.ok).sum() > len(other) // 2  # documents the data discrepancy; fails if the data changes
+    assert other.rel.median() < 2e-3
 
 
 # --- cddfuse -------------------------------------------------------------------------------
