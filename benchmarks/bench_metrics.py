@@ -42,6 +42,9 @@ def _args(argv=None):
     p.add_argument("--device", default="cpu", help="torch device (cpu or cuda)")
     p.add_argument("--batch", type=int, default=32, help="torch throughput batch size")
     p.add_argument("--quick", action="store_true", help="1 repeat, no naive baseline at 1024x1280")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time with the scoring thread's CPU time instead of wall-clock (a fairer "
+                        "single-core figure on an oversubscribed machine; only with --threads 1)")
     p.add_argument("--out", default=str(HERE / "results"))
     return p.parse_args(argv)
 
@@ -100,6 +103,9 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+CLOCK = time.perf_counter  # --cpu-time switches to time.thread_time (see main)
+
+
 def timed(fn, repeats, device="cpu", before=None):
     fn() if before is None else (before(), fn())  # warm-up
     sync(device)
@@ -107,10 +113,10 @@ def timed(fn, repeats, device="cpu", before=None):
     for _ in range(repeats):
         if before is not None:
             before()
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
         sync(device)
-        ts.append(time.perf_counter() - t0)
+        ts.append(CLOCK() - t0)
     return statistics.median(ts)
 
 
@@ -126,10 +132,10 @@ def bench_backend(name, F1, F2, A, B, reps, device):
     def second():
         clear(be)
         be.score(F1, A, B, DEFAULT_METRICS, OPTS)
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         be.score(F2, A, B, DEFAULT_METRICS, OPTS)
         sync(device)
-        return time.perf_counter() - t0
+        return CLOCK() - t0
 
     second()
     res["total_second_ms"] = 1e3 * statistics.median(second() for _ in range(reps))
@@ -167,7 +173,10 @@ def throughput(F1, A, B, device, batch, dtype_name):
 
 
 def main(args):
+    global CLOCK
     import torch
+    if args.cpu_time:
+        CLOCK = time.thread_time
     torch.set_num_threads(args.threads)
     reps = 1 if args.quick else args.repeats
     slow = 1 if args.quick else args.slow_repeats
@@ -177,6 +186,7 @@ def main(args):
         "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(), "threads": args.threads,
         "numba_threads": os.environ.get("NUMBA_NUM_THREADS"), "loadavg_start": os.getloadavg(),
+        "clock": "thread_time (CPU)" if args.cpu_time else "perf_counter (wall)",
         "profile": "cddfuse", "metrics": list(DEFAULT_METRICS), "sizes": {},
     }
     for size in args.sizes.split(","):
@@ -222,7 +232,7 @@ def print_report(report):
                 rows.append([f"speed-up vs {base}"] + [f"{entry['backends'][b][f'speedup_vs_{base}']:.1f}x"
                                                        for b in names])
         print(f"\n{size} {entry['shape'][0]}x{entry['shape'][1]}, cddfuse, median ms "
-              f"({report['threads']} thread(s))")
+              f"({report['threads']} thread(s), clock: {report['clock']})")
         print(tabulate(rows, headers=["metric"] + names, tablefmt="github"))
         if "torch_pairs_per_s" in entry:
             print("torch batch throughput (pairs/s):",

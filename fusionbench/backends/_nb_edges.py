@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._nb_math import atan_inplace, exp_inplace
-from fusionbench.backends._numba_env import jit
+from fusionbench.backends._nb_math import atan_inplace, exp_inplace, rowsum
+from fusionbench.backends._numba_env import jit, jit_reduce
 
 H_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 H_Y = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
@@ -102,12 +102,11 @@ def _pair_row(gX, aX, gF, aF, equal_one, eg, ea, work):
         ea[j] = KA * (aa - DA)
     exp_inplace(eg, work)
     exp_inplace(ea, work)
-    s = 0.0
     for j in range(n):
         qg = TG / (1.0 + eg[j])
         qa = TA / (1.0 + ea[j])
-        s += qg * qa * gX[j]
-    return s
+        eg[j] = qg * qa * gX[j]
+    return rowsum(eg, n)
 
 
 @jit()
@@ -123,11 +122,12 @@ def qabf_sums(gA, aA, gB, aB, gF, aF, equal_one):
         num += _pair_row(gA[i], aA[i], gF[i], aF[i], equal_one, eg, ea, work)
         num += _pair_row(gB[i], aB[i], gF[i], aF[i], equal_one, eg, ea, work)
         for j in range(N):
-            den += gA[i, j] + gB[i, j]
+            ea[j] = gA[i, j] + gB[i, j]
+        den += rowsum(ea, N)
     return num, den
 
 
-@jit()
+@jit_reduce()
 def ei_sum(F, h):
     """sum sqrt(gx^2 + gy^2), gx = F (*) h, gy = F (*) h.T, correlation with replicate borders."""
     M, N = F.shape

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._numba_env import jit
+from fusionbench.backends._numba_env import jit, jit_reduce
 
 INV_LN2 = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01
@@ -26,10 +26,13 @@ ONE_BITS = 0x3FF0000000000000
 
 @jit()
 def exp_inplace(x, work):
-    """x[j] <- exp(x[j]) for |x| < 700; ``work`` is a float64 scratch buffer of the same size."""
+    """x[j] <- exp(x[j]); ``work`` is a float64 scratch buffer of the same size.
+
+    Arguments below -708 give 0 and above 709 give inf (no subnormal results; NaN stays NaN)."""
     n = x.shape[0]
     for j in range(n):
-        v = x[j]
+        v0 = x[j]
+        v = min(max(v0, -708.0), 709.0)
         t = v * INV_LN2 + MAGIC
         work[j] = t
         k = t - MAGIC
@@ -48,7 +51,9 @@ def exp_inplace(x, work):
         p = p * r + 0.5
         p = p * r + 1.0
         p = p * r + 1.0
-        x[j] = p
+        p = 0.0 if v0 < -708.0 else p
+        p = np.inf if v0 > 709.0 else p
+        x[j] = p if v0 == v0 else v0
     wi = work[:n].view(np.int64)
     for j in range(n):
         wi[j] = (wi[j] - MAGIC_BITS + 1023) << 52
@@ -120,3 +125,12 @@ def atan_inplace(x):
         a = a + PI_6 if red else a
         a = PI_2 - a if inv else a
         x[j] = -a if v < 0 else a
+
+
+@jit_reduce()
+def rowsum(x, n):
+    """sum of x[:n] (vectorised; order differs from NumPy's pairwise sum only at ~1e-16)."""
+    s = 0.0
+    for j in range(n):
+        s += x[j]
+    return s

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fusionbench.backends._nb_filters import hpass, prod_row, vpass
+from fusionbench.backends._nb_math import rowsum
 from fusionbench.backends._numba_env import jit
 
 K1, K2 = 0.01, 0.03
@@ -74,6 +75,7 @@ def ssim_skimage_sum(ux, uxx, uy, uyy, uxy, L, f32):
     """Sum of the skimage-0.19 SSIM map over the cropped region (float32 maths if f32)."""
     total = 0.0
     M, N = ux.shape
+    buf = np.empty(N)
     if f32:
         cov = np.float32(49.0 / 48.0)
         c1 = np.float32((K1 * L) ** 2)
@@ -90,7 +92,8 @@ def ssim_skimage_sum(ux, uxx, uy, uyy, uxy, L, f32):
                 a2 = two * vxy + c2
                 b1 = mx * mx + my * my + c1
                 b2 = vx + vy + c2
-                total += np.float64((a1 * a2) / (b1 * b2))
+                buf[j] = np.float64((a1 * a2) / (b1 * b2))
+            total += rowsum(buf, N)
     else:
         cov = 49.0 / 48.0
         c1 = (K1 * L) ** 2
@@ -102,7 +105,8 @@ def ssim_skimage_sum(ux, uxx, uy, uyy, uxy, L, f32):
                 vx = cov * (uxx[i, j] - mx * mx)
                 vy = cov * (uyy[i, j] - my * my)
                 vxy = cov * (uxy[i, j] - mx * my)
-                total += ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+                buf[j] = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+            total += rowsum(buf, N)
     return total
 
 

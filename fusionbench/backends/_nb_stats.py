@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._numba_env import jit
+from fusionbench.backends._numba_env import jit, jit_reduce
 
 
 @jit()
@@ -96,7 +96,7 @@ def kl_common(cs, cf, n):
     return s
 
 
-@jit()
+@jit_reduce()
 def mean2d(x):
     s = 0.0
     for i in range(x.shape[0]):
@@ -105,7 +105,7 @@ def mean2d(x):
     return s / x.size
 
 
-@jit()
+@jit_reduce()
 def centred_ss(x, mu):
     s = 0.0
     for i in range(x.shape[0]):
@@ -115,7 +115,7 @@ def centred_ss(x, mu):
     return s
 
 
-@jit()
+@jit_reduce()
 def sd_tang(F, mu):
     """sqrt(sum min(255, u8(F - mu)^2) / MN): MATLAB uint8 difference and product saturation."""
     s = 0.0
@@ -129,7 +129,7 @@ def sd_tang(F, mu):
     return math.sqrt(s / F.size)
 
 
-@jit()
+@jit_reduce()
 def corr_sums(F, A, B, mF, mA, mB, mFB, mFA):
     """Centred cross sums for CC and SCD in one pass.
 
@@ -155,7 +155,7 @@ def corr_sums(F, A, B, mF, mA, mB, mFB, mFA):
     return saf, sff, sbf, s1, s2, s3, s4
 
 
-@jit()
+@jit_reduce()
 def diff_mean(x, y):
     s = 0.0
     for i in range(x.shape[0]):
@@ -164,7 +164,7 @@ def diff_mean(x, y):
     return s / x.size
 
 
-@jit()
+@jit_reduce()
 def sf_sums(F, scale):
     """(sum of squared horizontal differences, same vertical) of F / scale."""
     M, N = F.shape
@@ -183,7 +183,7 @@ def sf_sums(F, scale):
     return rs, cs
 
 
-@jit()
+@jit_reduce()
 def ag_sum(F, half):
     """sum sqrt((gx^2 + gy^2) [/2]) with ``np.gradient`` stencils (one-sided at the borders)."""
     M, N = F.shape
