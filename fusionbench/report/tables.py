@@ -165,7 +165,7 @@ def _mark_ties(df, dataset, prof, metric, higher, alpha, rows, label, cells):
     res = compare_to_best(sub, higher=higher, n_boot=0)
     for _, r in res.iterrows():
         c = cells.get((r["method"], label, metric))
-        if c is not None and not r["is_best"] and r["p_value"] >= alpha:
+        if c is not None and c.mark != BEST and not r["is_best"] and r["p_value"] >= alpha:
             c.tied_with_best = True
 
 
