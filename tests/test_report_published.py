@@ -6,8 +6,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fusionbench.report.published import (compare, convention, dataset_key, load_published,
-                                          method_key, published_dir, render_comparison)
+from fusionbench.report.published import (
+    compare,
+    convention,
+    dataset_key,
+    load_published,
+    method_key,
+    published_dir,
+    render_comparison,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,7 @@ import pytest
 
 from fusionbench.cli import main as cli_main
 from fusionbench.report import ablation, figures
-from fusionbench.report.significance import (bootstrap_ci, compare_to_best, paired_wilcoxon,
-                                             significance_table)
+from fusionbench.report.significance import bootstrap_ci, compare_to_best, paired_wilcoxon, significance_table
 
 
 def _frame(n_img=12, seed=0):

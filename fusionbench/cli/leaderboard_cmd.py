@@ -28,7 +28,7 @@ def register(sub):
 
 def run(args):
     from fusionbench.report import leaderboard as lb
-    progress = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    progress = lambda m: print(m, file=sys.stderr, flush=True)
     if args.action == "update":
         written = lb.update(args.dir, boards=args.board, shared=args.shared, methods=args.method,
                             backend=args.backend, images=args.images,

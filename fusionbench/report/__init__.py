@@ -9,7 +9,16 @@ from fusionbench.report.significance import bootstrap_ci, compare_to_best, signi
 from fusionbench.report.tables import build_table, latex_escape, rank_marks, render_table
 
 __all__ = [
-    "LONG_COLUMNS", "as_long", "load_results", "select", "summarise",
-    "bootstrap_ci", "compare_to_best", "significance_table",
-    "build_table", "render_table", "rank_marks", "latex_escape",
+    "LONG_COLUMNS",
+    "as_long",
+    "bootstrap_ci",
+    "build_table",
+    "compare_to_best",
+    "latex_escape",
+    "load_results",
+    "rank_marks",
+    "render_table",
+    "select",
+    "significance_table",
+    "summarise",
 ]

@@ -10,8 +10,7 @@ import pandas as pd
 
 from fusionbench.errors import InputError
 from fusionbench.report.results import as_long, summarise
-from fusionbench.report.tables import (BEST, SECOND, _fmt, higher_is_better, latex_escape,
-                                       rank_marks)
+from fusionbench.report.tables import BEST, SECOND, _fmt, higher_is_better, latex_escape, rank_marks
 
 # network -> (module columns with their full-model value, {ablation id: {module: value}})
 SWITCHES = {

@@ -378,7 +378,7 @@ def write_page(board_dir, per_image, meta, *, top=8):
              f"`shared/{meta['source']}`), profile `{meta['profile']}`, metric version "
              f"{meta['metric_version']}, backend `{meta['backend']}`. Methods are sorted by mean "
              "rank over the metrics. Per-image values: `per_image.csv`; means: `means.csv`.", "",
-             table, f"![radar chart](radar.png)", "",
+             table, "![radar chart](radar.png)", "",
              "Radar: the top methods by mean rank; every axis is min-max scaled across them, "
              "outer = better (lower-is-better metrics reversed).", ""]
     if meta.get("not_included"):
