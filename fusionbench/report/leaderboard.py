@@ -78,7 +78,9 @@ BOARDS = {
               "the first underscore). Baselines are scored on their uint8 output directly (no JPEG). "
               "Against VIFB's published per-image values (data/vifb/published_metrics) 23 of the "
               "25 methods agree within 2e-4 relative on all 13 metrics; SwinFusion and YDTR differ "
-              "by up to 6 % (348 of 6,825 values; open, reported to the metrics owner)."),
+              "by up to 6 % (348 of 6,825 values): VIFB's published values for these two were computed "
+              "from differently encoded JPEGs than the files in its repository (even EN/SD of the "
+              "fused image alone differ; see tests/test_metrics_parity.py)."),
 }
 
 
@@ -131,8 +133,20 @@ def _method_entries(names, kind) -> tuple:
             except Exception as exc:  # noqa: BLE001
                 skipped[v] = _short(exc)
                 continue
-            entries.append({"method": v, "kind": kind})
+            entry = {"method": v, "kind": kind}
+            if kind == "network":
+                entry["weights_sha256"] = weights_digest(v)
+            entries.append(entry)
     return entries, skipped
+
+
+def weights_digest(method: str):
+    """sha256 of a network variant's weights file (``networks/weights/<name>[__<ablation>]``)."""
+    import hashlib
+
+    import fusionbench.methods.networks as nets
+    path = Path(nets.__file__).parent / "weights" / (method.replace(":", "__") + ".safetensors")
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def _strip_paths(text: str) -> str:
@@ -579,6 +593,11 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
         if use_sample and entry["kind"] not in ("baseline",):
             report.skipped.append((name, entry["method"], "fused images not in the bundled "
                                                           "sample (set FUSIONBENCH_SHARED)"))
+            continue
+        if entry["kind"] == "network" and entry.get("weights_sha256") != weights_digest(entry["method"]):
+            report.skipped.append((name, entry["method"], "weights changed since the board was "
+                                   "made (stale entry; run `fusionbench leaderboard update "
+                                   f"--board {name} --method {entry['method']}`)"))
             continue
         plan = _plan(images, meta, scope, k)
         t0 = time.perf_counter()
