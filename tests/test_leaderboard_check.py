@@ -122,3 +122,10 @@ def test_committed_board_checks_and_nudge_fails(tmp_path):
     report = lb.check(copy, boards=["tno42/cddfuse"], methods=["average"], shared=shared)
     assert not report.ok
     assert any(d.image == df.loc[i, "image"] and d.metric == "EN" for d in report.drifts)
+
+
+def test_ci_plan_networks_only_rotating_images():
+    meta = {"metrics": ["EN", "VIF"], "ci": {"all_images_metrics": ["EN"], "images_per_entry": 1}}
+    plan = lb._plan(["a", "b", "c"], meta, "ci", 1, expensive=True)
+    assert plan == [("b", ["EN", "VIF"])]
+    assert lb.weights_digest("no_such_network") is None

@@ -509,7 +509,7 @@ def check(path, *, scope="ci", boards=None, methods=None, shared=None, backend=N
         ``full`` recomputes every stored value. ``ci`` recomputes, for every entry, the cheap
         metrics (``ci.all_images_metrics`` of the board, EN/SD/SF/AG) on every image and all
         metrics on ``ci.images_per_entry`` images (rotating over the entries so that every image
-        is covered by some entry).
+        is covered by some entry); network entries get only the rotating images.
     boards, methods : sequence of str, optional
         Restrict to boards ("dataset/profile") and methods.
     backend : str, optional
@@ -599,7 +599,7 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                                    "made (stale entry; run `fusionbench leaderboard update "
                                    f"--board {name} --method {entry['method']}`)"))
             continue
-        plan = _plan(images, meta, scope, k)
+        plan = _plan(images, meta, scope, k, expensive=entry["kind"] == "network")
         t0 = time.perf_counter()
         for image, metrics in plan:
             try:
@@ -631,8 +631,12 @@ def _overrides(meta):
     return {k: v for k, v in meta.get("options", {}).items() if k in base and base[k] != v}
 
 
-def _plan(images, meta, scope, k):
-    """(image, metrics) pairs to recompute for entry number ``k``."""
+def _plan(images, meta, scope, k, expensive=False):
+    """(image, metrics) pairs to recompute for entry number ``k``.
+
+    ``expensive`` entries (networks: fusion dominates the cost) get only their rotating
+    full-metric images in the ``ci`` scope, not the cheap metrics on every image.
+    """
     metrics = meta["metrics"]
     if scope == "full" or not images:
         return [(i, metrics) for i in images]
@@ -643,7 +647,7 @@ def _plan(images, meta, scope, k):
     for i in images:
         if i in full:
             plan.append((i, metrics))
-        elif cheap:
+        elif cheap and not expensive:
             plan.append((i, cheap))
     return plan
 
