@@ -17,6 +17,7 @@ def register(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--crop", type=int, default=None, help="crop side (default 128)")
     p.add_argument("--batch", type=int, default=None, help="batch size (default 4)")
+    p.add_argument("--lr", type=float, default=None, help="override the recipe's initial learning rate")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--install", action="store_true",
                    help="also write the weights into the package's weights folder")
@@ -41,7 +42,7 @@ def run(args):
     out = Path(args.out or f"runs/{weights_stem(args.method, args.ablation)}")
     res = train(args.method, config=args.config, ablation=args.ablation, steps=args.steps,
                 device=args.device, data=args.data, out=out, resume=args.resume, seed=args.seed,
-                crop=args.crop, batch=args.batch, progress=not args.no_progress)
+                crop=args.crop, batch=args.batch, progress=not args.no_progress, lr=args.lr)
     meta = meta_from_run(res)
     dirs = [out] + ([WEIGHTS_DIR] if args.install else [])
     for d in dirs:

@@ -22,13 +22,14 @@ ROADSCENE50 = [f"FLIR_{n}.jpg" for n in (
 
 
 def eval_sets() -> dict:
-    """name -> list of (ir_path, vi_path, key): tno42, RoadScene-50 and its first 20 / 10 pairs."""
+    """name -> (ir_path, vi_path, key) lists: tno42, tno10 (its first 10), RoadScene-50 (+ first 20/10/5)."""
     data = shared_root() / "data"
     tno = sorted((data / "tno42" / "ir").glob("*.png"))
     rs = [(data / "roadscene" / "ir" / n, data / "roadscene" / "vi" / n, f"roadscene/{n}")
           for n in ROADSCENE50 if (data / "roadscene" / "ir" / n).exists()]
     return {"tno42": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno],
-            "roadscene50": rs, "roadscene20": rs[:20], "roadscene10": rs[:10]}
+            "roadscene50": rs, "roadscene20": rs[:20], "roadscene10": rs[:10], "roadscene5": rs[:5],
+            "tno10": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno[:10]]}
 
 
 def average_fuse(ir_u8, vi_u8):
@@ -67,9 +68,9 @@ def evaluate_weights(method: str, ablation=None, *, directory=WEIGHTS_DIR, devic
                      sets=("tno42", "roadscene50")) -> dict:
     """Fuse and score the evaluation sets with the weights in ``directory``; update the sidecar.
 
-    Adds ``metrics`` (set -> metric means), ``baseline_average`` (tno42 means of ``(ir+vi)/2``),
-    ``beats_average_tno42`` (metrics where the network is better) and ``check_pair`` (the
-    per-image values on :data:`CHECK_PAIR`, reproduced by the tests).
+    Adds ``metrics`` (set -> metric means), ``baseline_average`` (means of ``(ir+vi)/2`` on the
+    first TNO set, ``baseline_set``), ``beats_average`` (metrics where the network is better)
+    and ``check_pair`` (the per-image values on :data:`CHECK_PAIR`, reproduced by the tests).
     """
     import importlib
 
@@ -83,18 +84,19 @@ def evaluate_weights(method: str, ablation=None, *, directory=WEIGHTS_DIR, devic
     for s in sets:
         per = score_method(m.fuse_images, all_sets[s])
         results[s] = {"n_pairs": len(per), "means": means(per)}
-        if s == "tno42":
-            key = f"{CHECK_PAIR[0]}/{CHECK_PAIR[1]}"
+        key = f"{CHECK_PAIR[0]}/{CHECK_PAIR[1]}"
+        if key in per:
             meta["check_pair"] = {"pair": key, "metrics": per[key]}
     meta["metrics"] = results
     meta["metrics_profile"] = "cddfuse"
-    if "tno42" in results:
-        base = baseline_means("tno42", all_sets["tno42"])
-        meta["baseline_average_tno42"] = base
-        net = results["tno42"]["means"]
+    tno = [s for s in sets if s.startswith("tno")]
+    if tno:  # compare with the average baseline on the (first) TNO set
+        base = baseline_means(tno[0], all_sets[tno[0]])
+        meta["baseline_set"], meta["baseline_average"] = tno[0], base
+        net = results[tno[0]]["means"]
         better = [k for k in TABLE_METRICS
                   if (net[k] > base[k]) == bool(CARDS[k].higher_is_better) and net[k] != base[k]]
-        meta["beats_average_tno42"] = better
+        meta["beats_average"] = better
     meta["eval_wall_s"] = round(time.perf_counter() - t0, 1)
     stem = weights_stem(method, ablation)
     (Path(directory) / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -104,8 +106,8 @@ def evaluate_weights(method: str, ablation=None, *, directory=WEIGHTS_DIR, devic
 def meta_from_run(res: dict) -> dict:
     """The JSON-serialisable part of :func:`fusionbench.train.train`'s result."""
     keys = ("config", "steps", "stage_steps", "wall_s", "hardware", "device", "data", "n_pairs", "crop",
-            "batch", "seed", "final_losses", "torch_version")
-    meta = {k: res[k] for k in keys}
+            "batch", "seed", "final_losses", "torch_version", "lr_override")
+    meta = {k: res.get(k) for k in keys}
     meta["data"] = [str(Path(d).resolve().relative_to(shared_root().resolve()))
                     if Path(d).resolve().is_relative_to(shared_root().resolve()) else str(d)
                     for d in res["data"]]
@@ -136,6 +138,8 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
              f"random {meta.get('crop')}x{meta.get('crop')} crops, batch {meta.get('batch')}, "
              f"seed {meta.get('seed')})",
              f"* steps: {meta.get('steps')} ({meta.get('stage_steps')})",
+             "* initial learning rate: " + (f"{meta['lr_override']} (override)" if meta.get("lr_override")
+                                            else "the recipe's default for this config") + ", cosine decay",
              f"* wall time: {meta.get('wall_s')} s on {meta.get('hardware')} (torch {meta.get('torch_version')})",
              f"* parameters: {meta.get('params_total')} in total"
              + (f", {meta['params_inference']} used at inference" if "params_inference" in meta else ""),
@@ -143,12 +147,13 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
              + ", ".join(f"{k} = {v:.4g}" for k, v in meta.get("final_losses", {}).items()), ""]
     if "metrics" in meta:
         rows = {f"{s} ({r['n_pairs']} pairs)": r["means"] for s, r in meta["metrics"].items()}
-        if "baseline_average_tno42" in meta:
-            rows["average baseline, tno42"] = meta["baseline_average_tno42"]
-        better = meta.get("beats_average_tno42", [])
+        bset = meta.get("baseline_set", "tno42")
+        if "baseline_average" in meta:
+            rows[f"average baseline, {bset}"] = meta["baseline_average"]
+        better = meta.get("beats_average", [])
         verdict = "beats" if len(better) >= 6 else "does NOT beat"
         lines += ["## Metrics (profile `cddfuse`, means)", "", _table(rows),
-                  f"On tno42 the network {verdict} the `average` baseline on at least 6 of the 10 "
+                  f"On {bset} the network {verdict} the `average` baseline on at least 6 of the 10 "
                   f"metrics: better on {len(better)} ({', '.join(better) or 'none'}).", "",
                   f"Check pair for the tests: `{meta.get('check_pair', {}).get('pair')}` "
                   "(per-image values in the JSON sidecar).", ""]

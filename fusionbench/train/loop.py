@@ -92,7 +92,7 @@ class _CsvLog:
 
 def train(method: str, *, config: str = "small", ablation=None, steps=None, device=None, data=None,
           out="runs/train", resume: bool = False, seed: int = 0, crop=None, batch=None,
-          ckpt_every: int = 100, progress: bool = True, recipe=None) -> dict:
+          ckpt_every: int = 100, progress: bool = True, recipe=None, lr=None) -> dict:
     """Train a reference network with its recipe.
 
     Parameters
@@ -113,6 +113,8 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
         Run folder: ``log_<stage>.csv``, ``checkpoint.pt`` + ``checkpoint.json``.
     resume : bool
         Continue from ``out/checkpoint.pt``.
+    lr : float, optional
+        Override the initial learning rate of every optimiser (all stages).
 
     Returns
     -------
@@ -161,6 +163,10 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
         model.train()
         recipe.on_stage_start(model, stage)
         optimizers = recipe.make_optimizers(model, stage)
+        if lr is not None:
+            for opt in optimizers.values():
+                for g in opt.param_groups:
+                    g["lr"] = g["initial_lr"] = float(lr)
         if opt_state is not None and si == start_stage:
             for k, opt in optimizers.items():
                 if k in opt_state:
@@ -202,7 +208,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     return dict(model=model, final_losses=tail, steps=steps, stage_steps=dict(
         zip([s for s, _ in stages], counts)), wall_s=round(wall, 1), hardware=hardware(device),
         device=str(device), data=[str(r) for r in roots], n_pairs=len(pairs), crop=crop, batch=batch,
-        seed=seed, config=config, ablation=ablation, method=method,
+        seed=seed, config=config, ablation=ablation, method=method, lr_override=lr,
         torch_version=torch.__version__)
 
 
