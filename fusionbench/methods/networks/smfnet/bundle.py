@@ -44,11 +44,10 @@ def evaluate_subset(method, ablation=None, *, directory=None, device=None) -> di
     meta["metrics"] = results
     meta["metrics_profile"] = "cddfuse"
     base = means(score_method(average_fuse, subsets[tno_name]))
-    meta["baseline_average_tno42"] = base
-    meta["baseline_average_note"] = f"average baseline on the same {tno_name} subset"
+    meta["baseline_set"], meta["baseline_average"] = tno_name, base
     net = results[tno_name]["means"]
-    meta["beats_average_tno42"] = [k for k in TABLE_METRICS
-                                   if (net[k] > base[k]) == bool(CARDS[k].higher_is_better) and net[k] != base[k]]
+    meta["beats_average"] = [k for k in TABLE_METRICS
+                             if (net[k] > base[k]) == bool(CARDS[k].higher_is_better) and net[k] != base[k]]
     meta["eval_wall_s"] = round(time.perf_counter() - t0, 1)
     (Path(directory) / f"{weights_stem(method, ablation)}.json").write_text(
         json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -90,6 +89,11 @@ def render(method, ablation=None, extra: str = "") -> Path:
     from fusionbench.train.card import write_card
     from fusionbench.train.weights import WEIGHTS_DIR, read_meta, weights_stem
     meta = read_meta(method, ablation)
+    if "baseline_average_tno42" in meta:  # sidecars written before the card keys were renamed
+        meta["baseline_average"] = meta.pop("baseline_average_tno42")
+        meta["beats_average"] = meta.pop("beats_average_tno42")
+        meta.pop("baseline_average_note", None)
+        meta["baseline_set"] = next(k for k in meta["metrics"] if k.startswith("tno42"))
     parts = [NOTES[method], ABLATION_NOTES.get(ablation or "", "")]
     if any(k.startswith("tno42_every") for k in meta.get("metrics", {})):
         parts.append(SUBSET_NOTE)
