@@ -99,3 +99,12 @@ def test_resume_mid_stage_matches(tmp_path):
     steps = [int(r["step"]) for r in csv.DictReader(open(run / "log_a.csv"))]
     assert steps == [1, 2, 3, 4, 5]  # the row logged after the checkpoint was dropped on resume
     shutil.rmtree(run)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available() or not _data_ok(), reason="needs CUDA and shared data")
+def test_loop_on_cuda(tmp_path):
+    data = [shared_root() / "data" / "msrs_samples" / "train"]
+    res = train("toy", steps=4, out=tmp_path, data=data, crop=32, batch=2, progress=False,
+                recipe=ToyRecipe(), device="cuda")
+    assert next(res["model"].parameters()).is_cuda and np.isfinite(res["final_losses"]["total"])
