@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import require_shared
 
 import fusionbench as fb
@@ -171,3 +172,32 @@ def test_cddfuse_matches_python_evaluator_oracle():
     tolerance |= {"SSIM": 1e-6, "SSIM_dr255": 1e-6}  # float32 emulation: far tighter than 5e-4
     for metric, (err, where) in worst.items():
         assert err <= tolerance[metric], (metric, err, where)
+
+
+# --- cddfuse: TNO-42 means printed in METRICS.md section 7 (the CDDFuse evaluator itself) -------
+
+SECTION7_CDDFUSE = {  # 4 decimals, mean over the 42 TNO pairs
+    "SeAFusion": {"EN": 7.1335, "SD": 44.2436, "SF": 12.2525, "AG": 4.9585, "MI": 1.9637, "CC": 0.4819,
+                  "SCD": 1.7281, "VIF": 0.7042, "Qabf": 0.4879, "SSIM": 0.9623, "SSIM_dr255": 1.2966},
+    "DenseFuse": {"EN": 6.8193, "SD": 34.8250, "SF": 8.9854, "AG": 3.5443, "MI": 1.5924, "CC": 0.5309,
+                  "SCD": 1.7838, "VIF": 0.6584, "Qabf": 0.4463, "SSIM": 1.0234, "SSIM_dr255": 1.3828},
+}
+
+
+def _tno42_cdd_job(job):
+    root, method, image = job
+    paths = Path(root, "fused", method, image), Path(root, "ir", image), Path(root, "vi", image)
+    r = dict(fb.compute(*paths))
+    r["SSIM_dr255"] = fb.compute(*paths, metrics=["SSIM"], ssim_data_range=255)["SSIM"]
+    return [(method, image, m, v) for m, v in r.items()]
+
+
+def test_cddfuse_tno42_means_match_the_evaluator():
+    root = require_shared("data", "tno42")
+    images = sorted(p.name for p in (root / "ir").iterdir())
+    jobs = [(str(root), m, i) for m in SECTION7_CDDFUSE for i in images]
+    ours = pd.DataFrame(_map(_tno42_cdd_job, jobs), columns=["method", "image", "metric", "value"])
+    means = ours.groupby(["method", "metric"]).value.mean()
+    for method, expected in SECTION7_CDDFUSE.items():
+        for metric, value in expected.items():
+            assert round(means[method, metric], 4) == pytest.approx(value, abs=1.0001e-4), (method, metric)
