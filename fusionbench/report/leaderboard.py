@@ -395,6 +395,12 @@ def write_page(board_dir, per_image, meta, *, top=8):
              table, "![radar chart](radar.png)", "",
              "Radar: the top methods by mean rank; every axis is min-max scaled across them, "
              "outer = better (lower-is-better metrics reversed).", ""]
+    nets = [e["method"] for e in meta["entries"] if e["kind"] == "network"]
+    if nets:
+        lines += [f"Network entries ({', '.join(nets)}) use the weights bundled in "
+                  "`fusionbench/methods/networks/weights/` (see each model card `<name>.json`; "
+                  "small CPU smoke-training configurations unless the card says otherwise), so "
+                  "they are not the papers' models.", ""]
     if meta.get("not_included"):
         lines += ["## Not included", "", "Methods registered in fusionbench that could not be "
                   "scored when this board was made (re-run `fusionbench leaderboard update "
