@@ -40,7 +40,7 @@ def _args(argv=None):
     p.add_argument("--backends", default="naive-scipy,numpy,numba,torch,torch-fp32")
     p.add_argument("--sizes", default="msrs,llvip")
     p.add_argument("--device", default="cpu", help="torch device (cpu or cuda)")
-    p.add_argument("--batch", type=int, default=32, help="torch throughput batch size")
+    p.add_argument("--batch", type=int, default=16, help="torch throughput batch size (480x640)")
     p.add_argument("--quick", action="store_true", help="1 repeat, no naive baseline at 1024x1280")
     p.add_argument("--cpu-time", action="store_true",
                    help="time with the scoring thread's CPU time instead of wall-clock (a fairer "
@@ -202,20 +202,29 @@ def main(args):
             for base in ("numpy", "naive-scipy"):
                 if base in entry["backends"]:
                     res[f"speedup_vs_{base}"] = entry["backends"][base]["total_first_ms"] / res["total_first_ms"]
-        if "torch" in backends or "torch-fp32" in backends:
-            entry["torch_pairs_per_s"] = {
-                dt: throughput(F1, A, B, args.device, args.batch if size == "msrs" else max(args.batch // 4, 1), dt)
-                for dt in ("fp32", "fp64")}
+        if ("torch" in backends or "torch-fp32" in backends) and size == "msrs":
+            entry["torch_pairs_per_s"] = {dt: throughput(F1, A, B, args.device, args.batch, dt)
+                                          for dt in ("fp32", "fp64")}
         report["sizes"][size] = entry
+        _write(report, args.out, partial=True)
     if "numba" in backends:
         report["cold_start_numba"] = cold_start("msrs")
     report["loadavg_end"] = os.getloadavg()
     print_report(report)
-    out = Path(args.out)
+    _write(report, args.out)
+
+
+def _write(report, out, partial=False):
+    """Write the JSON (``partial.json`` after each size, then a dated file and ``latest.json``)."""
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if partial:
+        (out / "partial.json").write_text(json.dumps(report, indent=2))
+        return
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for path in (out / f"bench_{stamp}.json", out / "latest.json"):
         path.write_text(json.dumps(report, indent=2))
+    (out / "partial.json").unlink(missing_ok=True)
     print(f"wrote {out / 'latest.json'}")
 
 
