@@ -56,9 +56,9 @@ if ARGS is not None:  # thread counts must be fixed before numba / torch start t
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from fusionbench.metrics import DEFAULT_METRICS, PROFILES, prepare  # noqa: E402
+from fusionbench.metrics import DEFAULT_METRICS, PROFILES, prepare
 
 SHARED = Path(os.environ.get("FUSIONBENCH_SHARED", REPO.parent / "shared"))
 PAIRS = {
@@ -124,7 +124,7 @@ def bench_backend(name, F1, F2, A, B, reps, device):
     be = make_backend(name, device)
     res = {"per_metric_ms": {}}
     for m in DEFAULT_METRICS:
-        res["per_metric_ms"][m] = 1e3 * timed(lambda: be.score(F1, A, B, (m,), OPTS), reps, device,
+        res["per_metric_ms"][m] = 1e3 * timed(lambda m=m: be.score(F1, A, B, (m,), OPTS), reps, device,
                                               before=lambda: clear(be))
     res["total_first_ms"] = 1e3 * timed(lambda: be.score(F1, A, B, DEFAULT_METRICS, OPTS), reps, device,
                                         before=lambda: clear(be))
@@ -147,12 +147,12 @@ def cold_start(which):
     """Seconds for a fresh interpreter to import fusionbench and score one pair with numba."""
     code = (
         "import time; t0 = time.perf_counter()\n"
-        "import sys; sys.path.insert(0, %r); sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {str(REPO)!r}); sys.path.insert(0, {str(HERE)!r})\n"
         "from bench_metrics import load_pair, OPTS; from fusionbench.metrics import DEFAULT_METRICS\n"
-        "F1, F2, A, B = load_pair(%r); t1 = time.perf_counter()\n"
+        f"F1, F2, A, B = load_pair({which!r}); t1 = time.perf_counter()\n"
         "from fusionbench.backends import get_backend\n"
         "get_backend('numba').score(F1, A, B, DEFAULT_METRICS, OPTS); t2 = time.perf_counter()\n"
-        "print(t1 - t0, t2 - t1)\n" % (str(REPO), str(HERE), which))
+        "print(t1 - t0, t2 - t1)\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # fill the cache
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

@@ -10,14 +10,16 @@ import sys
 def main(out, *inputs):
     merged = None
     for path in inputs:
-        rep = json.load(open(path))
+        with open(path) as f:
+            rep = json.load(f)
         if merged is None:
             merged = rep
             merged["commands"] = [rep["command"]]
         else:
             merged["sizes"].update(rep["sizes"])
             merged["commands"].append(rep["command"])
-    json.dump(merged, open(out, "w"), indent=2)
+    with open(out, "w") as f:
+        json.dump(merged, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def qabf(F, A, B):
 
 def _ssim(x, y, data_range=2.0):
     x, y = x.astype(np.float32), y.astype(np.float32)
-    U = lambda z: ndimage.uniform_filter(z, size=7)  # noqa: E731
+    U = lambda z: ndimage.uniform_filter(z, size=7)
     cov = 49 / 48
     ux, uy = U(x), U(y)
     vx, vy, vxy = cov * (U(x * x) - ux * ux), cov * (U(y * y) - uy * uy), cov * (U(x * y) - ux * uy)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import require_shared
+
 from fusionbench.backends import NumpyBackend, get_backend
 from fusionbench.metrics import ALL_METRICS, PROFILES, prepare
 
@@ -99,7 +99,6 @@ def test_numba_second_method_uses_cache_and_agrees(cases, reference):
     from fusionbench.backends.numba_backend import NumbaBackend
     be = NumbaBackend()
     opts = PROFILES["cddfuse"].options
-    _, a, b, c = cases[0][0], *_planes(cases[0], "cddfuse")[0][1:], None
     F1, A, B = _planes(cases[0], "cddfuse")[0]
     F2 = _planes(cases[1], "cddfuse")[0][0]  # same sources (TNO 01), another method
     be.score(F1, A, B, ALL_METRICS, opts)

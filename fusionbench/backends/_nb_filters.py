@@ -60,8 +60,7 @@ def prod_row(x, y, sat, out):
         out[j] = x[j] * y[j]
     if sat > 0:
         for j in range(out.shape[0]):
-            if out[j] > sat:
-                out[j] = sat
+            out[j] = min(out[j], sat)
 
 
 @jit()

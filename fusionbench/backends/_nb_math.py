@@ -53,7 +53,7 @@ def exp_inplace(x, work):
         p = p * r + 1.0
         p = 0.0 if v0 < -708.0 else p
         p = np.inf if v0 > 709.0 else p
-        x[j] = p if v0 == v0 else v0
+        x[j] = v0 if math.isnan(v0) else p
     wi = work[:n].view(np.int64)
     for j in range(n):
         wi[j] = (wi[j] - MAGIC_BITS + 1023) << 52

@@ -123,8 +123,7 @@ def sd_tang(F, mu):
         for j in range(F.shape[1]):
             d = F[i, j] - mu
             d = math.floor(d + 0.5) if d >= 0 else 0.0  # negatives saturate to 0
-            if d > 255.0:
-                d = 255.0
+            d = min(d, 255.0)
             s += min(d * d, 255.0)
     return math.sqrt(s / F.size)
 

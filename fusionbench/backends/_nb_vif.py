@@ -8,8 +8,6 @@ per scale, giving both numerators at once.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from fusionbench.backends._nb_filters import hpass, prod_row, valid_sub2, vpass
@@ -47,7 +45,7 @@ def moments(x, g, sat):
             vpass(r2, r, g, var[r])
             for j in range(No):
                 v = var[r, j] - mu[r, j] * mu[r, j]
-                var[r, j] = v if v > 0.0 else 0.0
+                var[r, j] = max(0.0, v)
     return mu, var
 
 
@@ -80,8 +78,7 @@ def _num_px(s1, s2, c, m1, m2, sigma_nsq):
     if gg < 0.0:
         sv = s2
         gg = 0.0
-    if sv <= EPS:
-        sv = EPS
+    sv = max(EPS, sv)
     return 1.0 + gg * gg * s1 / (sv + sigma_nsq)
 
 
@@ -124,8 +121,7 @@ def pair_scale(A, B, F, muA, vA, muB, vB, g, sat, sigma_nsq):
             for j in range(No):
                 m2 = mu2[j]
                 s2 = v2[j] - m2 * m2
-                if s2 < 0.0:
-                    s2 = 0.0
+                s2 = max(s2, 0.0)
                 la[j] = _num_px(vA[r, j], s2, caf[j], muA[r, j], m2, sigma_nsq)
                 lb[j] = _num_px(vB[r, j], s2, cbf[j], muB[r, j], m2, sigma_nsq)
             na += log10_sum(la, No)
@@ -154,7 +150,7 @@ def pyramid_planes(x, n_scales: int = 4):
 class Pyramid:
     """Per-source vifp statistics for each usable scale: planes, (mu, var) maps and den sums."""
 
-    __slots__ = ("planes", "mu", "var", "den")
+    __slots__ = ("den", "mu", "planes", "var")
 
     def __init__(self, x, saturate: bool, sigma_nsq: float = 2.0):
         self.planes, self.mu, self.var = pyramid_planes(x), [], []

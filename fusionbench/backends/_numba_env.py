@@ -46,7 +46,7 @@ def _purge_stale(cache_dir: str, here: str) -> None:
     try:
         for root, _, files in os.walk(cache_dir):
             for name in files:
-                if name.startswith("_nb_") and (name.endswith(".nbi") or name.endswith(".nbc")):
+                if name.startswith("_nb_") and name.endswith((".nbi", ".nbc")):
                     os.remove(os.path.join(root, name))
         with open(stamp, "w") as f:
             f.write(digest)
@@ -75,7 +75,7 @@ def _configure_cache_dir(here=None) -> str:
 
 CACHE_DIR = _configure_cache_dir()
 
-import numba  # noqa: E402  (must follow the cache-dir setup)
+import numba
 
 njit = numba.njit
 prange = numba.prange

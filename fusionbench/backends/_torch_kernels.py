@@ -100,7 +100,7 @@ def _grad(X, dim):
     if n == 1:
         return torch.zeros_like(X)
     g = torch.empty_like(X)
-    sl = lambda a, b: X.narrow(dim, a, b - a)  # noqa: E731
+    sl = lambda a, b: X.narrow(dim, a, b - a)
     g.narrow(dim, 1, n - 2).copy_((sl(2, n) - sl(0, n - 2)) / 2.0) if n > 2 else None
     g.narrow(dim, 0, 1).copy_(sl(1, 2) - sl(0, 1))
     g.narrow(dim, n - 1, 1).copy_(sl(n - 1, n) - sl(n - 2, n - 1))

@@ -48,7 +48,7 @@ def parse_device(device):
         dev = "cuda" if torch.cuda.is_available() else "cpu"
     else:
         dev = str(device)
-        if dev.endswith(":fp32") or dev.endswith("-fp32"):
+        if dev.endswith((":fp32", "-fp32")):
             dev, dtype = dev[:-5], torch.float32
     if dev.startswith("cuda") and not torch.cuda.is_available():
         raise InputError("device", f"{dev!r} requested but CUDA is not available")
