@@ -180,7 +180,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
                        dynamic_ncols=True)
         history = {}
         for k in bar:
-            lr = _set_lr(optimizers, recipe.lr_factor(stage, k / max(n, 1)))
+            cur_lr = _set_lr(optimizers, recipe.lr_factor(stage, k / max(n, 1)))
             x = torch.from_numpy(sampler.sample(batch)).to(device)
             terms = recipe.train_step(model, {"ir": x[:, :1], "vi": x[:, 1:]}, optimizers, stage,
                                       global_step)
@@ -191,7 +191,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
             for t, v in terms.items():
                 history.setdefault(t, []).append(v)
             log.write({"step": global_step, "wall_s": round(time.perf_counter() - t0, 3),
-                       "lr": lr, **terms})
+                       "lr": cur_lr, **terms})
             if progress:
                 bar.set_postfix(total=f"{terms.get('total', float('nan')):.4f}")
             if global_step % ckpt_every == 0 or k == n - 1:
