@@ -94,6 +94,7 @@ def render(method, ablation=None, extra: str = "") -> Path:
         meta["beats_average"] = meta.pop("beats_average_tno42")
         meta.pop("baseline_average_note", None)
         meta["baseline_set"] = next(k for k in meta["metrics"] if k.startswith("tno42"))
+    meta["lr_override"] = None  # this script never overrides the config's lr (see config_values.lr)
     parts = [NOTES[method], ABLATION_NOTES.get(ablation or "", "")]
     if any(k.startswith("tno42_every") for k in meta.get("metrics", {})):
         parts.append(SUBSET_NOTE)
