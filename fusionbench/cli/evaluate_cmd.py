@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from fusionbench.cli.common import parse_options
+
 EXIT_INCOMPLETE = 3
 
 
@@ -44,15 +46,6 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def _options(pairs):
-    from fusionbench.errors import InputError
-    out = {}
-    for text in pairs:
-        key, sep, value = text.partition("=")
-        if not sep:
-            raise InputError("--option", f"expected KEY=VALUE, got {text!r}")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def _methods(args):
@@ -108,7 +101,7 @@ def run(args):
                   "pass --data-root or set FUSIONBENCH_DATA to evaluate the real set", file=sys.stderr)
     result = evaluate(datasets, methods, profile=args.profile, metrics=args.metrics, backend=args.backend,
                       device=args.device, executor=args.executor, jobs=args.jobs, store=args.store,
-                      progress=not args.no_progress, **_options(args.option))
+                      progress=not args.no_progress, **parse_options(args.option))
     frame, summary = result.frame(), result.summary()
     metrics = list(result.metrics)
     tables = means_table(summary, metrics, result.methods)

@@ -7,7 +7,7 @@ import math
 
 from tabulate import tabulate
 
-from fusionbench.errors import InputError
+from fusionbench.cli.common import parse_options
 from fusionbench.metrics import CARDS, compute
 
 
@@ -25,14 +25,6 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def parse_options(pairs) -> dict:
-    out = {}
-    for item in pairs:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InputError("--option", f"expected KEY=VALUE, got {item!r}")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def run(args) -> int:
