@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fusionbench.backends._nb_filters import hpass, prod_row, valid_sub2, vpass
+from fusionbench.backends._nb_filters import hpass, prod_row, ready_rows, valid_sub2, vrows
 from fusionbench.backends._nb_math import log10_sum
 from fusionbench.backends._numba_env import jit
 
@@ -32,20 +32,20 @@ def moments(x, g, sat):
     var = np.empty((Mo, No))
     if Mo == 0 or No == 0:
         return mu, var
-    r1 = np.empty((n, No))
-    r2 = np.empty((n, No))
+    r1 = np.empty((n + 1, No))
+    r2 = np.empty((n + 1, No))
     row = np.empty(N)
     for i in range(M):
-        hpass(x[i], g, r1[i % n])
+        hpass(x[i], g, r1[i % (n + 1)])
         prod_row(x[i], x[i], sat, row)
-        hpass(row, g, r2[i % n])
-        if i >= n - 1:
-            r = i - n + 1
-            vpass(r1, r, g, mu[r])
-            vpass(r2, r, g, var[r])
-            for j in range(No):
-                v = var[r, j] - mu[r, j] * mu[r, j]
-                var[r, j] = max(0.0, v)
+        hpass(row, g, r2[i % (n + 1)])
+        r0, cnt = ready_rows(i, n, Mo)
+        if cnt:
+            vrows(r1, r0, cnt, g, mu[r0:r0 + cnt])
+            vrows(r2, r0, cnt, g, var[r0:r0 + cnt])
+            for r in range(r0, r0 + cnt):
+                for j in range(No):
+                    var[r, j] = max(0.0, var[r, j] - mu[r, j] * mu[r, j])
     return mu, var
 
 
@@ -90,21 +90,22 @@ def pair_scale(A, B, F, muA, vA, muB, vB, g, sat, sigma_nsq):
     Mo, No = M - n + 1, N - n + 1
     if Mo <= 0 or No <= 0:
         return 0.0, 0.0
-    rf = np.empty((n, No))
-    rff = np.empty((n, No))
-    raf = np.empty((n, No))
-    rbf = np.empty((n, No))
+    R = n + 1
+    rf = np.empty((R, No))
+    rff = np.empty((R, No))
+    raf = np.empty((R, No))
+    rbf = np.empty((R, No))
     row = np.empty(N)
-    mu2 = np.empty(No)
-    v2 = np.empty(No)
-    caf = np.empty(No)
-    cbf = np.empty(No)
-    na = 0.0
-    nb = 0.0
+    mu2 = np.empty((2, No))
+    v2 = np.empty((2, No))
+    caf = np.empty((2, No))
+    cbf = np.empty((2, No))
     la = np.empty(No)
     lb = np.empty(No)
+    na = 0.0
+    nb = 0.0
     for i in range(M):
-        s = i % n
+        s = i % R
         hpass(F[i], g, rf[s])
         prod_row(F[i], F[i], sat, row)
         hpass(row, g, rff[s])
@@ -112,18 +113,20 @@ def pair_scale(A, B, F, muA, vA, muB, vB, g, sat, sigma_nsq):
         hpass(row, g, raf[s])
         prod_row(B[i], F[i], sat, row)
         hpass(row, g, rbf[s])
-        if i >= n - 1:
-            r = i - n + 1
-            vpass(rf, r, g, mu2)
-            vpass(rff, r, g, v2)
-            vpass(raf, r, g, caf)
-            vpass(rbf, r, g, cbf)
+        r0, cnt = ready_rows(i, n, Mo)
+        if cnt == 0:
+            continue
+        vrows(rf, r0, cnt, g, mu2)
+        vrows(rff, r0, cnt, g, v2)
+        vrows(raf, r0, cnt, g, caf)
+        vrows(rbf, r0, cnt, g, cbf)
+        for q in range(cnt):
+            r = r0 + q
             for j in range(No):
-                m2 = mu2[j]
-                s2 = v2[j] - m2 * m2
-                s2 = max(s2, 0.0)
-                la[j] = _num_px(vA[r, j], s2, caf[j], muA[r, j], m2, sigma_nsq)
-                lb[j] = _num_px(vB[r, j], s2, cbf[j], muB[r, j], m2, sigma_nsq)
+                m2 = mu2[q, j]
+                s2 = max(v2[q, j] - m2 * m2, 0.0)
+                la[j] = _num_px(vA[r, j], s2, caf[q, j], muA[r, j], m2, sigma_nsq)
+                lb[j] = _num_px(vB[r, j], s2, cbf[q, j], muB[r, j], m2, sigma_nsq)
             na += log10_sum(la, No)
             nb += log10_sum(lb, No)
     return na, nb
