@@ -19,7 +19,9 @@ H_Y = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
 SOBEL_MATLAB = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
 TG, KG, DG = 0.9994, -15.0, 0.5
 TA, KA, DA = 0.9879, -22.0, 0.8
+TGA = TG * TA  # Q_g Q_alpha g = TG TA g / ((1 + e_g)(1 + e_a)): one division
 HALF_PI = math.pi / 2
+INV_HALF_PI = 2 / math.pi
 
 
 def _taps(h, column_major):
@@ -44,86 +46,78 @@ def qabf_edges(X, div, column_major):
 
 
 @jit()
-def _sobel_row(P, i, dk, dl, w, out):
-    """out = sum over taps t (in order, from 0) of w[t] * P[i + 1 + dk[t], 1 + dl[t] : ...]."""
-    N = out.shape[0]
-    for j in range(N):
-        out[j] = 0.0
-    for t in range(w.shape[0]):
-        src = P[i + 1 + dk[t], 1 + dl[t]:1 + dl[t] + N]
-        wt = w[t]
-        for j in range(N):
-            out[j] += wt * src[j]
-
-
-@jit()
 def _edges(P, xk, xl, xw, yk, yl, yw):
+    """Both Sobel responses from six taps each, added in the reference's order (from +0.0)."""
     M, N = P.shape[0] - 2, P.shape[1] - 2
     g = np.empty((M, N))
     a = np.empty((M, N))
-    sx = np.empty(N)
-    sy = np.empty(N)
     for i in range(M):
-        _sobel_row(P, i, xk, xl, xw, sx)
-        _sobel_row(P, i, yk, yl, yw, sy)
+        x0, x1, x2 = P[i + 1 + xk[0], 1 + xl[0]:], P[i + 1 + xk[1], 1 + xl[1]:], P[i + 1 + xk[2], 1 + xl[2]:]
+        x3, x4, x5 = P[i + 1 + xk[3], 1 + xl[3]:], P[i + 1 + xk[4], 1 + xl[4]:], P[i + 1 + xk[5], 1 + xl[5]:]
+        y0, y1, y2 = P[i + 1 + yk[0], 1 + yl[0]:], P[i + 1 + yk[1], 1 + yl[1]:], P[i + 1 + yk[2], 1 + yl[2]:]
+        y3, y4, y5 = P[i + 1 + yk[3], 1 + yl[3]:], P[i + 1 + yk[4], 1 + yl[4]:], P[i + 1 + yk[5], 1 + yl[5]:]
         gi = g[i]
         ai = a[i]
         for j in range(N):
-            gi[j] = math.sqrt(sx[j] * sx[j] + sy[j] * sy[j])
-            ai[j] = sy[j] / sx[j] if sx[j] != 0.0 else 0.0
+            sx = 0.0 + xw[0] * x0[j]
+            sx += xw[1] * x1[j]
+            sx += xw[2] * x2[j]
+            sx += xw[3] * x3[j]
+            sx += xw[4] * x4[j]
+            sx += xw[5] * x5[j]
+            sy = 0.0 + yw[0] * y0[j]
+            sy += yw[1] * y1[j]
+            sy += yw[2] * y2[j]
+            sy += yw[3] * y3[j]
+            sy += yw[4] * y4[j]
+            sy += yw[5] * y5[j]
+            gi[j] = math.sqrt(sx * sx + sy * sy)
+            ai[j] = sy / sx if sx != 0.0 else np.inf  # atan_inplace(inf) is exactly pi/2
         atan_inplace(ai)
-        for j in range(N):
-            if sx[j] == 0.0:
-                ai[j] = HALF_PI
     return g, a
 
 
 @jit()
-def _g_ratio(gx, gf, equal_one):
-    if gx > gf:
-        return gf / gx
-    if gx == gf:
-        return 1.0 if equal_one else gf
-    return gx / gf
+def _pair_args(gX, aX, gF, aF, equal_one, eg, ea):
+    """exp arguments of Q_g and Q_alpha at each pixel (placeholders where gX == 0).
 
-
-@jit()
-def _pair_row(gX, aX, gF, aF, equal_one, eg, ea, work):
-    """sum_j Q^{XF}_j gX_j over one row; pixels with gX == 0 contribute exactly 0."""
-    n = gF.shape[0]
-    for j in range(n):
-        if gX[j] != 0.0:
-            G = _g_ratio(gX[j], gF[j], equal_one)
-            aa = 1.0 - abs(aX[j] - aF[j]) / HALF_PI
-        else:
-            G = DG
-            aa = DA
+    G = min/max (one division; equals the reference's two-branch ratio), and the angle term
+    multiplies by 2/pi instead of dividing by pi/2 (1 ulp, far inside the 1e-9 parity)."""
+    for j in range(gF.shape[0]):
+        x = gX[j]
+        f = gF[j]
+        G = min(x, f) / max(x, f)
+        G = G if x != f else (1.0 if equal_one else f)
+        aa = 1.0 - abs(aX[j] - aF[j]) * INV_HALF_PI
+        G = G if x != 0.0 else DG
+        aa = aa if x != 0.0 else DA
         eg[j] = KG * (G - DG)
         ea[j] = KA * (aa - DA)
-    exp_inplace(eg, work)
-    exp_inplace(ea, work)
-    for j in range(n):
-        qg = TG / (1.0 + eg[j])
-        qa = TA / (1.0 + ea[j])
-        eg[j] = qg * qa * gX[j]
-    return rowsum(eg, n)
 
 
 @jit()
 def qabf_sums(gA, aA, gB, aB, gF, aF, equal_one):
-    """(sum Q^{AF} gA + Q^{BF} gB, sum gA + gB) over all pixels."""
+    """(sum Q^{AF} gA + Q^{BF} gB, sum gA + gB) over all pixels; pixels with gX == 0 add 0."""
     num = 0.0
     den = 0.0
     M, N = gF.shape
-    eg = np.empty(N)
-    ea = np.empty(N)
-    work = np.empty(N)
+    e = np.empty(4 * N)
+    work = np.empty(4 * N)
+    buf = np.empty(N)
     for i in range(M):
-        num += _pair_row(gA[i], aA[i], gF[i], aF[i], equal_one, eg, ea, work)
-        num += _pair_row(gB[i], aB[i], gF[i], aF[i], equal_one, eg, ea, work)
+        _pair_args(gA[i], aA[i], gF[i], aF[i], equal_one, e[:N], e[N:2 * N])
+        _pair_args(gB[i], aB[i], gF[i], aF[i], equal_one, e[2 * N:3 * N], e[3 * N:])
+        exp_inplace(e, work)
+        ga = gA[i]
+        gb = gB[i]
         for j in range(N):
-            ea[j] = gA[i, j] + gB[i, j]
-        den += rowsum(ea, N)
+            qa = TGA * ga[j] / ((1.0 + e[j]) * (1.0 + e[N + j]))
+            qb = TGA * gb[j] / ((1.0 + e[2 * N + j]) * (1.0 + e[3 * N + j]))
+            buf[j] = qa + qb
+        num += rowsum(buf, N)
+        for j in range(N):
+            buf[j] = ga[j] + gb[j]
+        den += rowsum(buf, N)
     return num, den
 
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._numba_env import jit, jit_reduce
+from fusionbench.backends._numba_env import jit, jit_poly, jit_reduce
 
 INV_LN2 = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01
@@ -24,7 +24,7 @@ MANT = 0x000FFFFFFFFFFFFF
 ONE_BITS = 0x3FF0000000000000
 
 
-@jit()
+@jit_poly()
 def exp_inplace(x, work):
     """x[j] <- exp(x[j]); ``work`` is a float64 scratch buffer of the same size.
 
@@ -93,7 +93,7 @@ PI_6 = 0.5235987755982989
 PI_2 = 1.5707963267948966
 
 
-@jit()
+@jit_poly()
 def atan_inplace(x):
     """x[j] <- atan(x[j]) (finite x), branch-free: |x| > 1 -> pi/2 - atan(1/|x|); then
     t > tan(pi/12) -> pi/6 + atan((sqrt3 t - 1)/(t + sqrt3)); odd Taylor series to t^29 on
