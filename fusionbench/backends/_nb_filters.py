@@ -126,7 +126,12 @@ def prod_row(x, y, sat, out):
 
 @jit()
 def valid_sub2(x, g):
-    """``filter2(outer(g,g), x, 'valid')[::2, ::2]`` computing only the kept samples."""
+    """``filter2(outer(g,g), x, 'valid')[::2, ::2]`` computing only the kept samples.
+
+    Each row is split into its even and odd samples, so the horizontal pass for the kept (even)
+    columns reads contiguous data: taps k and n-1-k have the same parity and stay paired, in
+    ``hpass``'s order. The vertical pass then runs for the kept rows only.
+    """
     M, N = x.shape
     n = g.shape[0]
     Mo, No = M - n + 1, N - n + 1
@@ -134,30 +139,28 @@ def valid_sub2(x, g):
         return np.empty((max((Mo + 1) // 2, 0), max((No + 1) // 2, 0)))
     Ms, Ns = (Mo + 1) // 2, (No + 1) // 2
     h = n // 2
-    gc = g[h]
     tmp = np.empty((M, Ns))
+    ev = np.empty((N + 1) // 2)
+    od = np.empty(N // 2)
     for i in range(M):
         r = x[i]
+        for jj in range(ev.shape[0]):
+            ev[jj] = r[2 * jj]
+        for jj in range(od.shape[0]):
+            od[jj] = r[2 * jj + 1]
         t = tmp[i]
+        c = ev[h // 2:] if h % 2 == 0 else od[h // 2:]
         for jj in range(Ns):
-            j = 2 * jj
-            s = gc * r[j + h]
-            for k in range(h):
-                s += g[k] * (r[j + k] + r[j + n - 1 - k])
-            t[jj] = s
+            t[jj] = g[h] * c[jj]
+        for k in range(h):
+            a = ev[k // 2:] if k % 2 == 0 else od[k // 2:]
+            b = ev[(n - 1 - k) // 2:] if k % 2 == 0 else od[(n - 1 - k) // 2:]
+            gk = g[k]
+            for jj in range(Ns):
+                t[jj] += gk * (a[jj] + b[jj])
     out = np.empty((Ms, Ns))
     for ii in range(Ms):
-        i = 2 * ii
-        o = out[ii]
-        c = tmp[i + h]
-        for j in range(Ns):
-            o[j] = gc * c[j]
-        for k in range(h):
-            gk = g[k]
-            a = tmp[i + k]
-            b = tmp[i + n - 1 - k]
-            for j in range(Ns):
-                o[j] += gk * (a[j] + b[j])
+        vpass(tmp, 2 * ii, g, out[ii])
     return out
 
 
