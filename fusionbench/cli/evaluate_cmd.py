@@ -32,7 +32,7 @@ def register(sub):
     p.add_argument("--metrics", help="comma-separated metric names (default: the profile's table)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="metric option override (see fusionbench metrics); repeatable")
-    p.add_argument("--backend", default="numpy", help="numpy (default), numba, torch or auto")
+    p.add_argument("--backend", default="auto", help="auto (default: torch on CUDA, else numba), numpy (reference), numba, torch or torch-fp32")
     p.add_argument("--device", help="device for the torch backend and for networks (cpu, cuda, ...)")
     p.add_argument("--executor", default="local",
                    help="local (process pool, default), inline, dask (local cluster) or dask://HOST:PORT")

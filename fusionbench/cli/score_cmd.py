@@ -20,7 +20,7 @@ def register(sub):
     p.add_argument("--metrics", help="comma-separated metric names (default: the profile's table)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="override a metric option, e.g. ssim_data_range=255 (repeatable)")
-    p.add_argument("--backend", default="numpy", help="numpy | numba | torch | auto")
+    p.add_argument("--backend", default="auto", help="auto (default: torch on CUDA, else numba) | numpy | numba | torch | torch-fp32")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=run)
 

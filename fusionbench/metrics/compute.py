@@ -37,7 +37,7 @@ def score_planes(planes: Planes, metrics, opts, backend) -> dict:
     return values
 
 
-def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="numpy", device=None,
+def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="auto", device=None,
             input_range="byte", strict=False, names=None, **options) -> MetricResult:
     """Score one fused image against its infrared and visible sources.
 
@@ -51,8 +51,9 @@ def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="numpy", 
     profile : str
         ``cddfuse`` (default, the CDDFuse-family Python evaluator), ``tang2022``, ``tang2023`` or
         ``vifb``; see ``specs/METRICS.md``.
-    backend : {"numpy", "numba", "torch", "auto"}
-        ``numpy`` is the float64 reference; the others agree with it within 1e-9 relative.
+    backend : {"auto", "numpy", "numba", "torch", "torch-fp32"}
+        ``auto`` (default) runs torch on CUDA when a GPU is present, else Numba; ``numpy`` is the
+        float64 reference. Numba and torch (float64) agree with it within 1e-9 relative.
     strict : bool
         Raise instead of computing a metric the profile's toolbox does not define.
     **options

@@ -78,7 +78,7 @@ def _method_entries(methods):
     return out
 
 
-def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="numpy", device=None,
+def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="auto", device=None,
              executor="local", jobs=None, store=None, progress=True, on_result=None, data_root=None,
              split=None, subset=None, **options) -> RunResult:
     """Score fusion methods on datasets, reusing and extending a result store.
