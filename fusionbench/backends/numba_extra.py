@@ -1,0 +1,199 @@
+"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb and Qcv: ``EXTRA_KERNELS[name](t)``.
+
+``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
+options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
+source cache, per source plane: the VIFF pyramid statistics, the Nabf Sobel maps, the Chen-Blum
+masked-contrast map, the Chen-Varshney CSF-filtered plane and block saliency. Definitions:
+``specs/METRICS.md`` 4.11-4.18; kernels in :mod:`fusionbench.backends._nb_extra`.
+
+Qcb and Qcv filter in the frequency domain with ``numpy.fft`` (``rfft2``/``irfft2``; Numba has
+no FFT); the CSF weights, Gaussian contrast, saliency, block reductions and quality maps run in
+Numba. Qcv filters A - F as CSF(A) - CSF(F) (the filter is linear), so a second fused image on
+the same pair needs only F's transforms; this moves Qcv by ~1e-15 relative.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fusionbench.backends import _nb_extra as X
+from fusionbench.backends._nb_filters import valid_sub2
+
+VIFF_SIGMA_NSQ = 0.005 * 255.0 ** 2
+VIFF_WEIGHTS = np.array([1.0, 0.0, 0.15, 1.0]) / 2.15
+VIFF_C = 1e-7
+QCV_WINDOW = 16
+
+
+def _plane(t, which, key, make):
+    """Cached item of plane ``which`` ('A', 'B' source cache; 'F' this call only)."""
+    return t.fused(key, make) if which == "F" else t.src(which, key, make)
+
+
+def _ratio(num, den):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.float64(num) / den)
+
+
+# --- MSE / PSNR / RMSE (4.11, 4.13) ----------------------------------------------------------
+
+def _sq(t, div):
+    return t.fused(("sqerr", div), lambda F: X.sq_err_sums(F, t.A, t.B, div))
+
+
+def _mse_at(t, div):
+    sa, sb = _sq(t, div)
+    n = t.F.size
+    return 0.5 * (sa / n) + 0.5 * (sb / n)
+
+
+def _vifb_errs(t):
+    sa, sb = _sq(t, 1.0)
+    n = t.F.size
+    return math.sqrt(sa) / n, math.sqrt(sb) / n
+
+
+def _mse(t):
+    return _mse_at(t, 1.0 if t.opts["mse_scale"] == 255 else 255.0)
+
+
+def _psnr(t):
+    mode = t.opts["psnr_mode"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == "vifb":
+            ea, eb = _vifb_errs(t)
+            return float(20.0 * np.log10(255.0 / np.sqrt(np.float64((eb + ea) / 2.0))))
+        if mode == "tang":
+            return float(20.0 * np.log10(255.0 / np.sqrt(np.float64(_mse_at(t, 255.0)))))
+        fmax = np.max(t.F)  # the peak is the fused image's maximum
+        return float(10.0 * np.log10(fmax ** 2 / np.float64(_mse_at(t, 1.0))))
+
+
+def _rmse(t):
+    ea, eb = _vifb_errs(t)
+    return (eb + ea) / 2.0
+
+
+# --- VIFF (4.17) -----------------------------------------------------------------------------
+
+def _windows():
+    from fusionbench.metrics.reference.filters import gaussian_1d
+    return [gaussian_1d(2 ** (5 - s) + 1, (2 ** (5 - s) + 1) / 5.0) for s in range(1, 5)]
+
+
+def _viff_planes(x):
+    """vifp input planes of the 4 scales, or None when one no longer fits its window (NaN)."""
+    planes, ref = [], np.ascontiguousarray(x)
+    for s, g in enumerate(_windows()):
+        if min(ref.shape) < g.size:
+            return None
+        if s > 0:
+            ref = valid_sub2(ref, g)
+            if min(ref.shape) < g.size:
+                return None
+        planes.append(ref)
+    return planes
+
+
+def _viff_source(x):
+    planes = _viff_planes(x)
+    if planes is None:
+        return None
+    return [(p,) + X.moments(p, g) for p, g in zip(planes, _windows())]
+
+
+def _viff(t):
+    pa, pb = t.src("A", "viff", _viff_source), t.src("B", "viff", _viff_source)
+    fp = t.fused("viff", _viff_planes)
+    if pa is None:
+        return float("nan")
+    total = 0.0
+    for s, g in enumerate(_windows()):
+        if VIFF_WEIGHTS[s] == 0.0:  # weight 0: the scale adds exactly +0.0 (its ratio is finite)
+            continue
+        (a, ma, va), (b, mb, vb) = pa[s], pb[s]
+        vid, vind = X.viff_scale(a, b, fp[s], ma, va, mb, vb, g, VIFF_SIGMA_NSQ)
+        nc = ma.size * VIFF_C  # sum(log10 x + C) taken as sum(log10 x) + n C
+        total += VIFF_WEIGHTS[s] * (vid + nc) / (vind + nc)
+    return float(total)
+
+
+# --- Nabf (4.18) -----------------------------------------------------------------------------
+
+def _nabf(t):
+    variant = t.opts["nabf_variant"]
+    if variant == "smfnet":
+        (gA, aA), (gB, aB), (gF, aF) = t.both(("nabf", "smfnet"), X.nabf_edges_smfnet)
+        return _ratio(*X.nabf_sums(gA, aA, gB, aB, gF, aF, False))
+    div = 255.0 if variant == "tang_v1" else 1.0
+    eA, eB, eF = t.both(("nabf", div), lambda x: X.nabf_edges_tang(x, div))
+    if variant == "tang_v2_swapped":  # the 2023 code's roles: fused <- IR, sources <- (VI, F)
+        eA, eB, eF = eB, eF, eA
+    num, den = X.nabf_sums(*eA, *eB, *eF, True)
+    return float(num / den)
+
+
+# --- Qcb / Qcv (4.15, 4.16) ------------------------------------------------------------------
+
+_CSF = {}
+
+
+def _csf(shape, kind):
+    """Half-plane CSF (0: Chen-Blum, scale 30; 1: Mannos-Sakrison, scale 8), cached by shape."""
+    key = (shape, kind)
+    if key not in _CSF:
+        _CSF[key] = X.csf_half(shape[0], shape[1], 30.0 if kind == 0 else 8.0, kind)
+    return _CSF[key]
+
+
+def _scratch(t, which, key, make):
+    """Item of plane ``which`` kept for this scoring call only (in the triple's fused dict)."""
+    x = t.F if which == "F" else (t.A if which == "A" else t.B)
+    return t.fused(("call", key, which), lambda _: make(x))
+
+
+def _norm(t, which):
+    return _scratch(t, which, "norm1", lambda x: X.normalize1(np.ascontiguousarray(x)))
+
+
+def _csf_filtered(t, which, kind):
+    """Re(IFFT2(FFT2(normalize1(x)) * CSF)) with numpy.fft's real transforms; the spectrum is
+    shared by Qcb and Qcv within a call."""
+    spec = _scratch(t, which, "norm1_rfft", lambda x: np.fft.rfft2(_norm(t, which)))
+    shape = t.F.shape
+    return np.fft.irfft2(X.spectrum_filter(spec, _csf(shape, kind)), s=shape)
+
+
+def _gauss31(sigma):
+    i = np.arange(-15, 16, dtype=np.float64)
+    return np.exp(-(i * i) / (2 * sigma * sigma)), 2 * np.pi * sigma * sigma
+
+
+def _qcb(t):
+    (g2, c2), (g4, c4) = _gauss31(2.0), _gauss31(4.0)
+
+    def contrast(which):
+        return _plane(t, which, "qcb_c", lambda x: X.masked_contrast(
+            _csf_filtered(t, which, 0), g2, g4, c2, c4))
+
+    ca, cb, cf = contrast("A"), contrast("B"), contrast("F")
+    return float(X.qcb_sum(ca, cb, cf) / cf.size)
+
+
+def _qcv(t):
+    la, lb = (t.src(w, "qcv_sal", lambda x, w=w: X.sobel_saliency(_norm(t, w), QCV_WINDOW))
+              for w in "AB")
+    TA, TB, TF = (_plane(t, w, "qcv_csf", lambda x, w=w: _csf_filtered(t, w, 1)) for w in "ABF")
+    return _ratio(*X.qcv_sums(TA, TB, TF, la, lb, QCV_WINDOW))
+
+
+EXTRA_KERNELS = {
+    "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
+    "Qcb": _qcb, "Qcv": _qcv,
+}
+
+# rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
+EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
+              "Qcv": 16.0}
