@@ -6,9 +6,10 @@ pyramid (VIF) and the SSIM statistics. Everything that depends on a source plane
 in a :class:`~fusionbench.backends.cache.SourceCache`, so scoring a second fused image against
 the same pair only computes the fused-image and cross terms.
 
-Fallbacks (documented): Qcb and Qcv (FFT-based, VIFB-only) call the NumPy reference kernels;
-MSE, PSNR, RMSE, VIFF and Nabf (optional metrics) do too. All other metrics run in Numba and
-agree with the reference within 1e-9 relative (tests/test_backends_parity.py).
+Every metric runs in Numba (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv in ``numba_extra``; Qcb and
+Qcv take their FFTs from ``numpy.fft``, Numba has none) and agrees with the reference within
+1e-9 relative (tests/test_backends_parity.py, test_backends_fullsize.py,
+test_backends_numba_extra.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from fusionbench.backends import _nb_ssim as S
 from fusionbench.backends import _nb_stats as T
 from fusionbench.backends import _nb_vif as V
 from fusionbench.backends.cache import SourceCache
+from fusionbench.backends.numba_extra import EXTRA_COST, EXTRA_KERNELS
 
-NUMBA_METRICS = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM", "CE", "EI")
-FALLBACK_METRICS = ("MSE", "PSNR", "RMSE", "Qcb", "Qcv", "VIFF", "Nabf")
+NUMBA_METRICS = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM", "CE", "EI",
+                 "MSE", "PSNR", "RMSE", "Qcb", "Qcv", "VIFF", "Nabf")
+FALLBACK_METRICS = ()
 
 
 def _log_base(opts):
@@ -224,11 +227,12 @@ _KERNELS = {
     "EN": _en, "SD": _sd, "SF": _sf, "AG": _ag, "MI": _mi, "CC": _cc, "SCD": _scd, "VIF": _vif,
     "Qabf": _qabf, "SSIM": _ssim, "CE": _ce, "EI": _ei,
 }
+_KERNELS.update(EXTRA_KERNELS)
 
 
 # rough single-core cost of each kernel at 480x640 (ms, first method): balances the threads
 _COST = {"VIF": 11.0, "Qabf": 6.0, "SSIM": 4.5, "MI": 1.7, "AG": 1.0, "CC": 0.9, "SCD": 0.9,
-         "EN": 0.4, "SD": 0.3, "SF": 0.3}
+         "EN": 0.4, "SD": 0.3, "SF": 0.3} | EXTRA_COST
 
 
 class NumbaBackend:
