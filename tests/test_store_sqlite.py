@@ -35,7 +35,9 @@ def test_rows_carry_provenance(vifb, tmp_path):
         mode = st.conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert len(df) == 4 * 3 == len(res.records)
-    assert (df.fusionbench_version == __version__).all() and (df.backend == "numpy").all()
+    from fusionbench.backends import get_backend
+    resolved = get_backend("auto").name  # the default backend, as resolved here (numba without a GPU)
+    assert (df.fusionbench_version == __version__).all() and (df.backend == resolved).all()
     assert df.created.str.match(r"\d{4}-\d\d-\d\dT").all()
     if (REPO / ".git").exists():
         assert df.git_hash.str.fullmatch(r"[0-9a-f]{40}").all()
