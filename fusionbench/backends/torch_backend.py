@@ -2,14 +2,16 @@
 
 ``score_batch(Fs, As, Bs, metrics, opts)`` scores N same-size triples at once ((N, H, W)
 arrays or tensors) and returns ``{metric: ndarray (N,)}``; ``score`` is the one-triple form
-with the :class:`NumpyBackend` signature. Source intermediates (histograms, moments, Sobel
-edges, vifp pyramid statistics, SSIM statistics) are cached per source batch (content
-checksum + shape), so scoring a second method's batch against the same sources is cheaper.
+with the :class:`NumpyBackend` signature. Every metric of every profile runs batched on the
+tensors' device. Source intermediates (histograms, moments, Sobel edges, vifp pyramid
+statistics, SSIM statistics, CSF-filtered contrast maps, Nabf edges) are cached per source
+batch (content checksum + shape), so scoring a second method's batch against the same sources
+is cheaper.
 
 Precision: in float64 every metric agrees with the NumPy reference within 1e-9 relative (the
 skimage-0.19 SSIM reproduces its float32 steps). In float32 the tolerances of ``FP32_RTOL``
-apply (tests/test_backends_parity.py). Qcb, Qcv, VIFF and Nabf fall back to the reference
-kernels image by image (documented; optional / VIFB-only metrics).
+apply (tests/test_backends_parity.py); VIFF and Nabf, whose per-pixel branches float32 would
+flip, always run in float64 on the float64 inputs.
 """
 
 from __future__ import annotations
@@ -20,20 +22,24 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
-from fusionbench.errors import InputError
-
-FALLBACK_METRICS = ("Qcb", "Qcv", "VIFF", "Nabf")
+from fusionbench.errors import InputError, UnknownNameError
 
 # float32 fast mode: relative tolerance per metric against the float64 reference (tested on
 # real crops). Measured maxima on the full 480x640 MSRS pair (average and max fusion; cddfuse,
 # tang2023, vifb): EN 8.5e-8, SD 3.9e-8, SF 3.6e-8, AG 1.2e-7, MI 1.3e-15, CC 3.8e-8,
 # SCD 1.3e-7, VIF 1.7e-5, Qabf 2.3e-7, SSIM 6.1e-6, MSE 1.0e-7, PSNR 5.3e-8, RMSE 4.6e-8,
 # CE 2e-16, EI 7.4e-8. Histogram metrics are exact (integer levels, float64 entropies).
+# Qcb / Qcv (normalize1 on the float64 inputs, FFT and filters in float32), max over the test
+# crops, full TNO 01 / VIFB carLight / MSRS 00537D triples (all profiles), 15 TNO and 18 VIFB
+# full-size triples and the MSRS and four LLVIP pairs (average and max fusion): Qcb 2.2e-5
+# (MSRS 00537D, where x*G4 crosses zero; elsewhere <= 1e-6), Qcv 3.1e-7. VIFF and Nabf run in
+# float64 on the float64 inputs (<= 6e-16).
 FP32_RTOL = {
     "EN": 1e-6, "MI": 1e-9, "CE": 1e-9, "SD": 1e-6, "SF": 1e-6, "AG": 1e-6, "CC": 1e-6,
     "SCD": 1e-5, "VIF": 1e-4, "Qabf": 1e-5, "SSIM": 1e-4, "MSE": 1e-6, "PSNR": 1e-6,
-    "RMSE": 1e-6, "EI": 1e-6, "Qcb": 1e-9, "Qcv": 1e-9, "VIFF": 1e-9, "Nabf": 1e-9,
+    "RMSE": 1e-6, "EI": 1e-6, "Qcb": 1e-4, "Qcv": 1e-5, "VIFF": 1e-9, "Nabf": 1e-9,
 }
 # Qabf in float32 is discontinuous where the reference is: tang2022's [0,1] data (the sign of
 # Sx ~ 1e-17 flips alpha) and non-integer planes (the gX == gF quirk) agree only to ~1e-2;
@@ -56,11 +62,12 @@ def parse_device(device):
 
 
 class _Batch:
-    def __init__(self, be, F, A, B, opts):
+    def __init__(self, be, F, A, B, opts, raw):
         self.be, self.F, self.A, self.B, self.opts = be, F, A, B, opts
         self.ea, self.eb = be._entry(A), be._entry(B)
         self.f = {}
         self.npix = F.shape[1] * F.shape[2]
+        self.raw, self.x64 = dict(zip("FAB", raw)), {}
 
     def src(self, which, item, make):
         e, x = (self.ea, self.A) if which == "A" else (self.eb, self.B)
@@ -75,6 +82,26 @@ class _Batch:
 
     def both(self, item, make):
         return self.src("A", item, make), self.src("B", item, make), self.fused(item, make)
+
+    def get(self, which, item, make):
+        return self.fused(item, make) if which == "F" else self.src(which, item, make)
+
+    def exact(self, which, item, make):
+        """``src``/``fused`` on the float64 input planes, which fast mode would round to float32;
+        the cache entry is keyed by the float64 content (the float32 one for integer planes)."""
+        if self.F.dtype == torch.float64:
+            return self.get(which, item, make)
+        if which not in self.x64:
+            x = self.be._tensor(self.raw[which], torch.float64)
+            self.x64[which] = x, (self.f if which == "F" else self.be._entry(x))
+        x, e = self.x64[which]
+        key = ("f64", item)
+        if key not in e:
+            e[key] = make(x)
+        return e[key]
+
+    def both_exact(self, item, make):
+        return tuple(self.exact(w, item, make) for w in "ABF")
 
 
 class TorchBackend:
@@ -112,9 +139,9 @@ class TorchBackend:
         self._cache.clear()
 
     # -- public API ---------------------------------------------------------------------------
-    def _tensor(self, x):
+    def _tensor(self, x, dtype=None):
         t = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x)
-        t = t.to(device=self.device, dtype=self.dtype)
+        t = t.to(device=self.device, dtype=dtype or self.dtype)
         if t.ndim == 2:
             t = t[None]
         if t.ndim != 3:
@@ -128,23 +155,15 @@ class TorchBackend:
     @torch.no_grad()
     def score_batch(self, Fs, As, Bs, metrics, opts) -> dict:
         """Score N same-size triples; returns ``{metric: ndarray of shape (N,)}``."""
-        raw = (Fs, As, Bs)
         F, A, B = self._tensor(Fs), self._tensor(As), self._tensor(Bs)
         if not (F.shape == A.shape == B.shape):
             raise InputError("batch", f"shapes differ: {tuple(F.shape)}, {tuple(A.shape)}, {tuple(B.shape)}")
-        t = _Batch(self, F, A, B, opts)
+        t = _Batch(self, F, A, B, opts, (Fs, As, Bs))
         out = {}
         for m in metrics:
-            fn = _METRICS.get(m)
-            if fn is None:
-                from fusionbench.metrics.reference import KERNELS
-                fa, aa, ba = (np.asarray(x.cpu() if torch.is_tensor(x) else x, dtype=np.float64)
-                              for x in raw)
-                if fa.ndim == 2:
-                    fa, aa, ba = fa[None], aa[None], ba[None]
-                out[m] = np.array([KERNELS[m](fa[i], aa[i], ba[i], opts) for i in range(len(fa))])
-            else:
-                out[m] = fn(t).double().cpu().numpy()
+            if m not in _METRICS:
+                raise UnknownNameError("metric", m, _METRICS)
+            out[m] = _METRICS[m](t).double().cpu().numpy()
         return out
 
 
@@ -279,12 +298,13 @@ def _src_pyramid(x, sat):
         if sat and s == 0:
             rr = rr.clamp(max=255.0)
         var = (K.filter_valid(rr, g) - mu * mu).clamp(min=0.0)
-        den = K.bsum(torch.log10(1.0 + torch.where(var < K.VIF_EPS, torch.zeros_like(var), var) / 2.0))
+        den = K.bsum(torch.log10(1.0 + _s1_rule(var) / 2.0))
         levels.append((ref, mu, var, den))
     return levels
 
 
-def _vif_num(ref, dist, mu1, s1, mu2, s2, g, sat, sigma_nsq):
+def _vif_maps(ref, dist, mu1, s1, mu2, s2, g, sat):
+    """Per-pixel (g, sv^2, sigma1^2) of one vifp scale after the reference's eps rules."""
     rd = ref * dist
     if sat:
         rd = rd.clamp(max=255.0)
@@ -304,7 +324,27 @@ def _vif_num(ref, dist, mu1, s1, mu2, s2, g, sat, sigma_nsq):
     sv = torch.where(m, s2, sv)
     gg = torch.where(m, zero, gg)
     sv = torch.where(sv <= eps, torch.full_like(sv, eps), sv)
+    return gg, sv, s1
+
+
+def _vif_num(maps, sigma_nsq):
+    """Sum of log10(1 + g^2 sigma1^2 / (sv^2 + sigma_n^2)) over one scale (Sheikh & Bovik 2006)."""
+    gg, sv, s1 = maps
     return K.bsum(torch.log10(1.0 + gg * gg * s1 / (sv + sigma_nsq)))
+
+
+def _fused_stats(t, s, sat, exact=False):
+    """(plane, mu, sigma^2) of the fused image at scale index s (distorted side of vifp)."""
+    get = t.exact if exact else t.get
+
+    def make(F):
+        dist, g = get("F", "vif_planes", _planes)[s], _windows(F)[s]
+        mu = K.filter_valid(dist, g)
+        dd = dist * dist
+        if sat:
+            dd = dd.clamp(max=255.0)
+        return dist, mu, (K.filter_valid(dd, g) - mu * mu).clamp(min=0.0)
+    return get("F", ("vif_stats", s, sat), make)
 
 
 def _vif(t):
@@ -312,28 +352,54 @@ def _vif(t):
     sat = bool(o["vif_u8_saturation"])
     pa = t.src("A", ("vif", sat), lambda x: _src_pyramid(x, sat))
     pb = t.src("B", ("vif", sat), lambda x: _src_pyramid(x, sat))
-    fp = t.fused("vif_planes", _planes)
     gs = _windows(t.F)
     zero = torch.zeros(t.F.shape[0], dtype=t.F.dtype, device=t.F.device)
     na, nb, da, db = zero, zero, zero, zero
     for s in range(len(pa)):
-        g, dist = gs[s], fp[s]
         ssat = sat and s == 0
-        mu2 = K.filter_valid(dist, g)
-        dd = dist * dist
-        if ssat:
-            dd = dd.clamp(max=255.0)
-        s2 = (K.filter_valid(dd, g) - mu2 * mu2).clamp(min=0.0)
+        dist, mu2, s2 = _fused_stats(t, s, ssat)
         ra, mua, va, dena = pa[s]
         rb, mub, vb, denb = pb[s]
-        na = na + _vif_num(ra, dist, mua, va, mu2, s2, g, ssat, 2.0)
-        nb = nb + _vif_num(rb, dist, mub, vb, mu2, s2, g, ssat, 2.0)
+        na = na + _vif_num(_vif_maps(ra, dist, mua, va, mu2, s2, gs[s], ssat), 2.0)
+        nb = nb + _vif_num(_vif_maps(rb, dist, mub, vb, mu2, s2, gs[s], ssat), 2.0)
         da, db = da + dena, db + denb
     va, vb = na / da, nb / db  # 0/0 -> NaN for a flat reference
     if o["vif_nan"] == "one":
         va = torch.where(torch.isnan(va), torch.ones_like(va), va)
         vb = torch.where(torch.isnan(vb), torch.ones_like(vb), vb)
     return va + vb if o["vif_combine"] == "sum" else (va + vb) / 2
+
+
+def _viff(t):
+    """Han et al. (2013) VIFF on the vifp pyramid (METRICS.md 4.17); NaN below 4 usable scales.
+
+    Always float64 on the float64 inputs: per pixel it picks the source with the smaller gain g,
+    and float32's ~1e-3 noise in W(x^2) - mu^2 on flat regions flips that choice (4e-3 relative).
+    The second scale has weight 0 and finite terms, so it adds exactly 0 and is skipped.
+    """
+    pa = t.exact("A", ("vif", False), lambda x: _src_pyramid(x, False))
+    pb = t.exact("B", ("vif", False), lambda x: _src_pyramid(x, False))
+    n = t.F.shape[0]
+    if len(pa) < 4:
+        return torch.full((n,), float("nan"), dtype=torch.float64, device=t.F.device)
+    via = t.exact("A", "viff_vind", lambda x: [X.viff_vind(_s1_rule(lv[2])) for lv in pa])
+    vib = t.exact("B", "viff_vind", lambda x: [X.viff_vind(_s1_rule(lv[2])) for lv in pb])
+    gs = _windows(pa[0][0])
+    total = torch.zeros(n, dtype=torch.float64, device=t.F.device)
+    for s, w in enumerate(X.VIFF_WEIGHTS):
+        if w == 0.0:
+            continue
+        dist, mu2, s2 = _fused_stats(t, s, False, exact=True)
+        (ra, mua, va, _), (rb, mub, vb, _) = pa[s], pb[s]
+        vid, vind = X.viff_scale(_vif_maps(ra, dist, mua, va, mu2, s2, gs[s], False),
+                                 _vif_maps(rb, dist, mub, vb, mu2, s2, gs[s], False), via[s], vib[s])
+        total = total + w * vid / vind
+    return total
+
+
+def _s1_rule(var):
+    """sigma1^2 after the vifp rule 'below 1e-10 counts as 0'."""
+    return torch.where(var < K.VIF_EPS, torch.zeros_like(var), var)
 
 
 # --- SSIM ------------------------------------------------------------------------------------
@@ -404,7 +470,52 @@ def _ssim_skimage_map(ux, uxx, uy, uyy, uxy, L, f32):
     return (a1 * a2) / (b1 * b2)
 
 
+# --- Qcb, Qcv (VIFB / Zheng Liu's toolbox) and Nabf --------------------------------------------
+
+def _norm1(t, x):
+    """Zheng Liu's ``normalize1`` on the float64 input (its rounding is discontinuous), then the
+    working dtype (exact: integers 0..255)."""
+    return X.normalize1(x).to(t.F.dtype)
+
+
+def _qcb(t):
+    """Chen & Blum (2009) Q_CB; masked-contrast maps of the sources are cached."""
+    cA, cB, cF = t.both_exact("qcb_contrast", lambda x: X.masked_contrast(_norm1(t, x)))
+    return X.qcb_combine(cA, cB, cF)
+
+
+def _qcv(t):
+    """Chen & Varshney (2007) Q_CV (lower is better); normalised sources and saliency cached."""
+    def src(x):
+        nx = _norm1(t, x)
+        return nx, X.qcv_saliency(nx)
+
+    (na, la), (nb, lb) = t.exact("A", "qcv", src), t.exact("B", "qcv", src)
+    fu = t.exact("F", "norm1", lambda x: _norm1(t, x))
+    da, db = X.qcv_distortion(na, fu), X.qcv_distortion(nb, fu)
+    return K.bsum(la * da + lb * db) / K.bsum(la + lb)
+
+
+def _nabf(t):
+    """Fusion artefacts N^{AB/F}; ``nabf_variant`` as in reference/edges.py (METRICS.md 4.18).
+
+    Always float64 on the float64 inputs: its branches (gF > gA, atan2 of a signed zero,
+    atan(gv/gh) for gh ~ 0) are decided by sub-ulp differences on [0,1] or non-integer planes,
+    which float32 moves by up to 4e-2 relative.
+    """
+    v = t.opts["nabf_variant"]
+    if v == "smfnet":
+        eA, eB, eF = t.both_exact("nabf_smfnet", X.nabf_edges_smfnet)
+        return X.nabf_ratio(eF, eA, eB, False)
+    div = 255.0 if v == "tang_v1" else 1.0
+    eA, eB, eF = t.both_exact(("nabf_tang", div), lambda x: X.nabf_edges_tang(x / div))
+    if v == "tang_v1":
+        return X.nabf_ratio(eF, eA, eB, True)
+    return X.nabf_ratio(eA, eB, eF, True)  # tang2023's argument-order bug: IR plays the fused image
+
+
 _METRICS = {
     "EN": _en, "SD": _sd, "SF": _sf, "AG": _ag, "MI": _mi, "CC": _cc, "SCD": _scd, "VIF": _vif,
     "Qabf": _qabf, "SSIM": _ssim, "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "CE": _ce, "EI": _ei,
+    "Qcb": _qcb, "Qcv": _qcv, "VIFF": _viff, "Nabf": _nabf,
 }
