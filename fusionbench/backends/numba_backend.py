@@ -22,6 +22,7 @@ from fusionbench.backends import _nb_edges as E
 from fusionbench.backends import _nb_ssim as S
 from fusionbench.backends import _nb_stats as T
 from fusionbench.backends import _nb_vif as V
+from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.backends.cache import SourceCache
 from fusionbench.backends.numba_extra import EXTRA_COST, EXTRA_KERNELS
 
@@ -254,6 +255,7 @@ class NumbaBackend:
         self.cache = SourceCache(cache_size)
         self.threads = max(1, int(threads))
         self._pool = None
+        keep_freed_memory()
 
     def _one(self, t, m):
         fn = _KERNELS.get(m)

@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
 from fusionbench.errors import InputError, UnknownNameError
@@ -114,6 +115,8 @@ class TorchBackend:
         self._cache: OrderedDict = OrderedDict()
         self.cache_size = cache_size
         self._w = {}
+        if self.device.type == "cpu":
+            keep_freed_memory()
 
     # -- cache keyed by content -------------------------------------------------------------
     def _entry(self, x):
