@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._nb_math import atan_inplace, exp_inplace, rowsum
+from fusionbench.backends._nb_math import atan_quot, exp_inplace, rowsum
 from fusionbench.backends._numba_env import jit, jit_reduce
 
 H_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -51,6 +51,8 @@ def _edges(P, xk, xl, xw, yk, yl, yw):
     M, N = P.shape[0] - 2, P.shape[1] - 2
     g = np.empty((M, N))
     a = np.empty((M, N))
+    rx = np.empty(N)
+    ry = np.empty(N)
     for i in range(M):
         x0, x1, x2 = P[i + 1 + xk[0], 1 + xl[0]:], P[i + 1 + xk[1], 1 + xl[1]:], P[i + 1 + xk[2], 1 + xl[2]:]
         x3, x4, x5 = P[i + 1 + xk[3], 1 + xl[3]:], P[i + 1 + xk[4], 1 + xl[4]:], P[i + 1 + xk[5], 1 + xl[5]:]
@@ -72,8 +74,9 @@ def _edges(P, xk, xl, xw, yk, yl, yw):
             sy += yw[4] * y4[j]
             sy += yw[5] * y5[j]
             gi[j] = math.sqrt(sx * sx + sy * sy)
-            ai[j] = sy / sx if sx != 0.0 else np.inf  # atan_inplace(inf) is exactly pi/2
-        atan_inplace(ai)
+            rx[j] = sx
+            ry[j] = sy
+        atan_quot(ry, rx, ai)
     return g, a
 
 
@@ -110,10 +113,10 @@ def qabf_sums(gA, aA, gB, aB, gF, aF, equal_one):
         exp_inplace(e, work)
         ga = gA[i]
         gb = gB[i]
-        for j in range(N):
-            qa = TGA * ga[j] / ((1.0 + e[j]) * (1.0 + e[N + j]))
-            qb = TGA * gb[j] / ((1.0 + e[2 * N + j]) * (1.0 + e[3 * N + j]))
-            buf[j] = qa + qb
+        for j in range(N):  # Q^AF gA + Q^BF gB over one common denominator
+            da = (1.0 + e[j]) * (1.0 + e[N + j])
+            db = (1.0 + e[2 * N + j]) * (1.0 + e[3 * N + j])
+            buf[j] = TGA * (ga[j] * db + gb[j] * da) / (da * db)
         num += rowsum(buf, N)
         for j in range(N):
             buf[j] = ga[j] + gb[j]
