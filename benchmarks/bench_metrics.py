@@ -56,9 +56,9 @@ if ARGS is not None:  # thread counts must be fixed before numba / torch start t
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-import numpy as np
+import numpy as np  # noqa: E402
 
-from fusionbench.metrics import DEFAULT_METRICS, PROFILES, prepare
+from fusionbench.metrics import DEFAULT_METRICS, PROFILES, prepare  # noqa: E402
 
 SHARED = Path(os.environ.get("FUSIONBENCH_SHARED", REPO.parent / "shared"))
 PAIRS = {
@@ -198,7 +198,7 @@ def main(args):
             r = slow if name in ("naive-scipy", "numpy") else reps
             print(f"[{size} {F1.shape}] {name} ...", flush=True)
             entry["backends"][name] = bench_backend(name, F1, F2, A, B, r, args.device)
-        for name, res in entry["backends"].items():
+        for res in entry["backends"].values():
             for base in ("numpy", "naive-scipy"):
                 if base in entry["backends"]:
                     res[f"speedup_vs_{base}"] = entry["backends"][base]["total_first_ms"] / res["total_first_ms"]

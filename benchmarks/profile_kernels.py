@@ -30,7 +30,7 @@ from fusionbench.backends import _nb_math as MA  # noqa: E402
 from fusionbench.backends import _nb_ssim as S  # noqa: E402
 from fusionbench.backends import _nb_vif as V  # noqa: E402
 from fusionbench.backends import numba_backend as NB  # noqa: E402
-from fusionbench.backends._nb_filters import hpass, prod_row, vrows, ready_rows  # noqa: E402
+from fusionbench.backends._nb_filters import hpass, prod_row, ready_rows, vrows  # noqa: E402
 from fusionbench.backends._numba_env import jit  # noqa: E402
 from fusionbench.metrics import DEFAULT_METRICS  # noqa: E402
 

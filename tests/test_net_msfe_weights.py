@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_net_smfnet_weights import check_reproduces, sidecars
 
 

@@ -7,7 +7,12 @@ import pytest
 import torch
 
 from fusionbench.methods.networks.smfnet import ABLATIONS, RECIPE, resolve_config
-from fusionbench.methods.networks.smfnet.losses import cc, decomposition_loss, lovasz_softmax_2class, otsu_threshold
+from fusionbench.methods.networks.smfnet.losses import (
+    cc,
+    decomposition_loss,
+    lovasz_softmax_2class,
+    otsu_threshold,
+)
 
 torch.set_flush_denormal(True)
 

@@ -13,7 +13,7 @@ def _frame(n_img=12, seed=0):
     rng = np.random.default_rng(seed)
     rows = []
     base = rng.normal(0, 1, n_img)  # image difficulty shared by all methods (paired design)
-    for k, method in enumerate(["good", "close", "bad"]):
+    for method in ["good", "close", "bad"]:
         shift = {"good": 1.0, "close": 0.99, "bad": 0.0}[method]
         for metric in ("EN", "SD", "MSE", "Qabf"):
             vals = base + shift + rng.normal(0, 0.01, n_img)

@@ -1,7 +1,6 @@
 """Shared training loop: data discovery, seeds, CSV logs, checkpoints/resume, safe weights."""
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest

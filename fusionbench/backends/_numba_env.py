@@ -75,7 +75,7 @@ def _configure_cache_dir(here=None) -> str:
 
 CACHE_DIR = _configure_cache_dir()
 
-import numba
+import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
 
 njit = numba.njit
 prange = numba.prange

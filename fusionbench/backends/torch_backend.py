@@ -22,9 +22,9 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
-from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
+from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.errors import InputError, UnknownNameError
 
 # float32 fast mode: relative tolerance per metric against the float64 reference (tested on

@@ -49,8 +49,9 @@ def run(args):
         path = save_weights(res["model"], args.method, args.ablation, meta=meta, directory=d)
         print(f"weights: {path}")
     if args.evaluate:
-        from fusionbench.train.card import evaluate_weights
         import shutil
+
+        from fusionbench.train.card import evaluate_weights
         evaluate_weights(args.method, args.ablation, directory=out, device=args.device,
                          sets=[x.strip() for x in args.eval_sets.split(",") if x.strip()])
         side = f"{weights_stem(args.method, args.ablation)}.json"

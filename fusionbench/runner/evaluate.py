@@ -131,7 +131,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
             known = st.known(locs.values())
             for pi, pair in enumerate(ds.pairs):
                 todo = []
-                for mi, (label, entry, folder) in enumerate(entries):
+                for label, entry, folder in entries:
                     e = dict(entry)
                     if folder is not None:
                         e["path"] = folder.lookup(pair.name)
@@ -205,7 +205,7 @@ def _preflight(entries, device):
     from fusionbench.methods.baselines import BASELINES
     from fusionbench.methods.registry import get_method
     from fusionbench.runner.tasks import _cached
-    for label, entry, folder in entries:
+    for label, _entry, folder in entries:
         if folder is None and label.split(":")[0] not in BASELINES:
             _cached(("method", label, device), functools.partial(get_method, label, device=device))
 

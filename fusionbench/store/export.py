@@ -53,5 +53,5 @@ def write_frame(df, path) -> Path:
         try:
             df.to_parquet(path, index=False)
         except ImportError as exc:
-            raise InputError(str(path), f"Parquet needs pyarrow ({exc}); pip install 'fusionbench[parquet]'")
+            raise InputError(str(path), f"Parquet needs pyarrow ({exc}); pip install 'fusionbench[parquet]'") from exc
     return path

@@ -8,7 +8,13 @@ import torch
 from torch import nn
 
 from fusionbench.methods.networks.smfnet.blocks import (
-    GRDB, AffineCoupling, CrossAttention, DetailNode, ResidualBlock, TransformerBlock)
+    GRDB,
+    AffineCoupling,
+    CrossAttention,
+    DetailNode,
+    ResidualBlock,
+    TransformerBlock,
+)
 from fusionbench.methods.networks.smfnet.graph import GraphReasoning
 
 #: architecture keys of a config (the rest are loss / schedule keys)
