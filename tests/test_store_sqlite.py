@@ -3,8 +3,10 @@
 import math
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,44 @@ def test_default_store_location(monkeypatch, tmp_path):
     from fusionbench.store import default_path
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_path() == tmp_path / "fusionbench" / "results.sqlite"
+
+
+def test_retry_locked_waits_out_busy_errors_and_only_those():
+    from fusionbench.store.sqlite import retry_locked
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return "ok"
+
+    assert retry_locked(flaky, 5.0, first_delay=0.001) == "ok" and len(calls) == 3
+
+    def broken():
+        raise sqlite3.OperationalError("no such table: scores")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        retry_locked(broken, 5.0)
+
+    def always_locked():
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        retry_locked(always_locked, 0.05, first_delay=0.001)
+
+
+def test_many_processes_open_one_new_store_at_once(tmp_path):
+    """The CI failure this guards: a second `evaluate` opening a store that the first was still
+    creating got "database is locked" from PRAGMA journal_mode = WAL."""
+    path = tmp_path / "s.sqlite"
+    code = ("import sys, time\nt0 = float(sys.argv[2])\nwhile time.time() < t0: pass\n"
+            "from fusionbench.store.sqlite import ResultStore\n"
+            "for _ in range(10):\n    ResultStore(sys.argv[1], timeout=30).close()\n")
+    t0 = time.time() + 2.0
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(t0)], env=env,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errs

@@ -77,6 +77,22 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+def retry_locked(fn, timeout: float, *, first_delay: float = 0.01):
+    """Call ``fn`` until it does not raise SQLite's "database is locked/busy", for up to
+    ``timeout`` seconds (exponential back-off to 0.5 s); other errors propagate at once."""
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            msg = str(exc).lower()
+            if ("locked" not in msg and "busy" not in msg) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.5)
+
+
 class ResultStore:
     """Scores keyed by content hash; safe for concurrent writers (WAL, ``BEGIN IMMEDIATE``).
 
@@ -93,9 +109,12 @@ class ResultStore:
         self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            # switching to WAL can answer SQLITE_BUSY at once, without the busy handler (e.g.
+            # while another process creates the same new store): retry until the timeout
+            retry_locked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"), timeout)
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        self._write(lambda cur: [cur.execute(stmt) for stmt in SCHEMA.split(";") if stmt.strip()])
+        retry_locked(lambda: self._write(
+            lambda cur: [cur.execute(stmt) for stmt in SCHEMA.split(";") if stmt.strip()]), timeout)
 
     def _write(self, fn):
         cur = self.conn.cursor()
