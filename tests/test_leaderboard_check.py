@@ -129,3 +129,28 @@ def test_ci_plan_networks_only_rotating_images():
     plan = lb._plan(["a", "b", "c"], meta, "ci", 1, expensive=True)
     assert plan == [("b", ["EN", "VIF"])]
     assert lb.weights_digest("no_such_network") is None
+
+
+@pytest.mark.skipif(not (COMMITTED / "leaderboard.json").is_file() or not (SHARED / "data/tno42").is_dir(),
+                    reason="committed tno42/cddfuse board or the shared TNO data not present")
+def test_network_entries_get_the_network_tolerance(tmp_path):
+    """A re-fused network entry may drift by ~1e-5 across CPUs (passes), not by 1e-3 (fails);
+    a fixed-image entry nudged by the same 2e-5 fails at the default 1e-6."""
+    meta = json.loads((COMMITTED / "leaderboard.json").read_text())
+    nets = [e["method"] for e in meta["entries"] if e["kind"] == "network"
+            and e.get("weights_sha256") == lb.weights_digest(e["method"])]
+    if not nets:
+        pytest.skip("no network entry with current weights on the board")
+    assert meta["network_tolerance"]["rel"] == lb.NETWORK_TOL["rel"] == 1e-4
+    for factor, method, ok in ((1 + 2e-5, nets[0], True), (1 + 1e-3, nets[0], False),
+                               (1 + 2e-5, "average", False)):
+        copy = tmp_path / f"lb{factor}{method}"
+        shutil.copytree(REPO / "leaderboards" / "tno42", copy / "tno42")
+        df = pd.read_csv(copy / "tno42/cddfuse/per_image.csv", dtype={"image": str})
+        rows = (df["method"] == method) & (df["metric"] != "EN")  # EN can be exactly 0-sensitive
+        df.loc[rows, "value"] *= factor
+        df.to_csv(copy / "tno42/cddfuse/per_image.csv", index=False, float_format=lb.FLOAT_FORMAT)
+        report = lb.check(copy, boards=["tno42/cddfuse"], methods=[method], shared=SHARED)
+        drifts = [d for d in report.drifts if "(means)" not in d.board]
+        assert report.checked > 0 and not report.skipped, report.format()
+        assert (not drifts) == ok, (factor, method, report.format())

@@ -29,6 +29,12 @@ import pandas as pd
 from fusionbench.errors import FusionBenchError, InputError
 
 DEFAULT_TOL = {"rel": 1e-6, "abs": 1e-9}
+# Network entries are re-fused at check time. float32 convolutions round differently on other
+# CPU instruction sets (AVX2 vs AVX-512 kernels), which flips a few uint8 output pixels and
+# moves a metric by ~1e-6..1e-5 relative (msfe, TNO 15: MI 5e-6 between an AMD Zen 4 and an
+# Intel VM). Metric regressions are caught at DEFAULT_TOL by the fixed-image entries; this
+# looser bound still catches any change of a network's code or weights.
+NETWORK_TOL = {"rel": 1e-4, "abs": 1e-6}
 CHEAP_METRICS = ("EN", "SD", "SF", "AG")
 BASELINE_NAMES = ("average", "max", "laplacian", "gff")
 NETWORK_NAMES = ("s2fnet", "sspfusion", "smfnet", "msfe")
@@ -295,6 +301,7 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         "entries": [e for e in entries if e["method"] in present],
         "not_included": skipped,
         "tolerance": {m: dict(DEFAULT_TOL) | spec.tolerance.get(m, {}) for m in metrics},
+        "network_tolerance": dict(NETWORK_TOL),
         "ci": {"all_images_metrics": [m for m in CHEAP_METRICS if m in metrics],
                "images_per_entry": spec.ci_images_per_entry},
         "backend": backend, "metric_version": METRIC_VERSION,
@@ -487,6 +494,10 @@ class CheckReport:
         return "\n".join(lines)
 
 
+def _loosest(a, b):
+    return {"rel": max(a["rel"], b["rel"]), "abs": max(a["abs"], b["abs"])}
+
+
 def _within(stored, new, tol):
     if not np.isfinite(stored) or not np.isfinite(new):
         return (np.isnan(stored) and np.isnan(new)) or stored == new
@@ -623,6 +634,8 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                     continue
                 report.checked += 1
                 tol = meta["tolerance"].get(m, DEFAULT_TOL)
+                if entry["kind"] == "network":
+                    tol = _loosest(tol, meta.get("network_tolerance", NETWORK_TOL))
                 if not _within(float(old), float(vals[m]), tol):
                     report.drifts.append(Drift(name, entry["method"], image, m, float(old),
                                                float(vals[m]), tol))
@@ -680,7 +693,10 @@ def write_index(path):
              "Per-image values of every method fusionbench can score on each dataset, under the "
              "metric profile that fits it. Regenerate with `fusionbench leaderboard update`; "
              "verify with `fusionbench check leaderboards/` (CI runs the `ci` scope; "
-             "`--scope full` recomputes every value). Paper tables: `published/`.", "",
+             "`--scope full` recomputes every value). Values must reproduce within 1e-6 relative; "
+             "network entries, re-fused at check time, within 1e-4 (float32 inference rounds "
+             "differently on other CPU instruction sets and flips a few uint8 pixels). "
+             "Paper tables: `published/`.", "",
              "| board | pairs | methods | best by mean rank | page |", "|:--|--:|--:|:--|:--|"]
     for board_dir in find_boards(path):
         meta = json.loads((board_dir / "leaderboard.json").read_text())
