@@ -93,6 +93,28 @@ PI_6 = 0.5235987755982989
 PI_2 = 1.5707963267948966
 
 
+@jit_poly(inline="always")
+def _atan_series(t):
+    """atan(t) for |t| <= tan(pi/12) ~ 0.268: odd Taylor series to t^29 (truncation < 1e-17)."""
+    z = t * t
+    p = 1.0 / 29.0
+    p = p * z - 1.0 / 27.0
+    p = p * z + 1.0 / 25.0
+    p = p * z - 1.0 / 23.0
+    p = p * z + 1.0 / 21.0
+    p = p * z - 1.0 / 19.0
+    p = p * z + 1.0 / 17.0
+    p = p * z - 1.0 / 15.0
+    p = p * z + 1.0 / 13.0
+    p = p * z - 1.0 / 11.0
+    p = p * z + 1.0 / 9.0
+    p = p * z - 1.0 / 7.0
+    p = p * z + 1.0 / 5.0
+    p = p * z - 1.0 / 3.0
+    p = p * z + 1.0
+    return p * t
+
+
 @jit_poly()
 def atan_inplace(x):
     """x[j] <- atan(x[j]) (finite x), branch-free: |x| > 1 -> pi/2 - atan(1/|x|); then
@@ -105,23 +127,7 @@ def atan_inplace(x):
         t = 1.0 / t if inv else t
         red = t > 0.2679491924311227
         t = (SQRT3 * t - 1.0) / (t + SQRT3) if red else t
-        z = t * t
-        p = 1.0 / 29.0
-        p = p * z - 1.0 / 27.0
-        p = p * z + 1.0 / 25.0
-        p = p * z - 1.0 / 23.0
-        p = p * z + 1.0 / 21.0
-        p = p * z - 1.0 / 19.0
-        p = p * z + 1.0 / 17.0
-        p = p * z - 1.0 / 15.0
-        p = p * z + 1.0 / 13.0
-        p = p * z - 1.0 / 11.0
-        p = p * z + 1.0 / 9.0
-        p = p * z - 1.0 / 7.0
-        p = p * z + 1.0 / 5.0
-        p = p * z - 1.0 / 3.0
-        p = p * z + 1.0
-        a = p * t
+        a = _atan_series(t)
         a = a + PI_6 if red else a
         a = PI_2 - a if inv else a
         x[j] = -a if v < 0 else a
@@ -144,23 +150,7 @@ def atan_quot(y, x, out):
         d = ay if inv else ax
         red = n > 0.2679491924311227 * d
         t = (SQRT3 * n - d) / (n + SQRT3 * d) if red else n / d
-        z = t * t
-        p = 1.0 / 29.0
-        p = p * z - 1.0 / 27.0
-        p = p * z + 1.0 / 25.0
-        p = p * z - 1.0 / 23.0
-        p = p * z + 1.0 / 21.0
-        p = p * z - 1.0 / 19.0
-        p = p * z + 1.0 / 17.0
-        p = p * z - 1.0 / 15.0
-        p = p * z + 1.0 / 13.0
-        p = p * z - 1.0 / 11.0
-        p = p * z + 1.0 / 9.0
-        p = p * z - 1.0 / 7.0
-        p = p * z + 1.0 / 5.0
-        p = p * z - 1.0 / 3.0
-        p = p * z + 1.0
-        a = p * t
+        a = _atan_series(t)
         a = a + PI_6 if red else a
         a = PI_2 - a if inv else a
         a = -a if (yv < 0.0) != (xv < 0.0) else a

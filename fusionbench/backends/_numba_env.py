@@ -92,7 +92,9 @@ def jit_reduce():
     return numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "nsz"})
 
 
-def jit_poly():
+def jit_poly(inline: str = "never"):
     """``jit`` for polynomial elementwise kernels (exp, atan): ``contract`` lets LLVM fuse
-    multiply-adds (one rounding instead of two, well inside the kernels' ~1e-15 accuracy)."""
-    return numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+    multiply-adds (one rounding instead of two, well inside the kernels' ~1e-15 accuracy);
+    ``inline="always"`` for small helpers inlined into vectorised loops."""
+    return numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"},
+                      inline=inline)
