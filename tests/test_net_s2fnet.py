@@ -88,7 +88,8 @@ def test_named_options():
         torch.nn.init.normal_(m.conv.weight, std=3.0)
     b.load_state_dict(a.state_dict())
     assert not torch.allclose(a(ir, vi), b(ir, vi))
-    assert S2FNet(channels=8, classifier="4way_grl").classifier.fc.out_features == 4
+    assert S2FNet(channels=8).classifier.fc.out_features == 4  # adversarial reading by default
+    assert S2FNet(channels=8, classifier="3way").classifier.fc.out_features == 3
     assert hasattr(S2FNet(channels=8, shared_siamese=False), "enc_s2")
-    with pytest.raises(NotImplementedError):
-        S2FNet(level_resolution="ushape")
+    with pytest.raises(TypeError):
+        S2FNet(level_resolution="ushape")  # removed from the switches (see the class notes)

@@ -1,6 +1,7 @@
 """Shared training loop: data discovery, seeds, CSV logs, checkpoints/resume, safe weights."""
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,6 +71,28 @@ def test_loop_logs_resume_and_weights(tmp_path):
     assert meta["config"] == "small"
     x = torch.rand(1, 1, 9, 11)
     assert torch.equal(m(x, x), full["model"](x, x))
+
+
+@pytest.mark.skipif(not _data_ok(), reason="shared data not available")
+def test_fresh_run_replaces_old_logs_and_records_load(tmp_path):
+    data = [shared_root() / "data" / "msrs_samples" / "train"]
+    kw = dict(data=data, crop=32, batch=2, progress=False, recipe=ToyRecipe(), device="cpu")
+    train("toy", steps=6, out=tmp_path, **kw)
+    res = train("toy", steps=4, out=tmp_path, **kw)  # same folder, no resume: a new run
+    steps = [int(r["step"]) for r in csv.DictReader(open(tmp_path / "log_b.csv"))]
+    assert steps == [3, 4]
+    assert set(res["load_average"]) == {"before", "mean", "max"} and res["threads"] >= 1
+
+
+def test_default_training_split_excludes_test_pairs():
+    from fusionbench.datasets.registry import ROADSCENE50
+    from fusionbench.train.data import default_roots, read_split
+    train_stems = read_split("roadscene_train")
+    assert len(train_stems) == 171 and not set(train_stems) & set(ROADSCENE50)
+    for root, stems in default_roots():
+        assert "tno" not in str(root).lower() and "test" not in Path(root).parts
+        if stems is not None and root.is_dir():
+            assert len(find_pairs(root, stems)) == len(stems)
 
 
 @pytest.mark.skipif(not _data_ok(), reason="shared data not available")

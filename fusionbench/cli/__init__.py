@@ -14,7 +14,7 @@ from fusionbench import __version__
 from fusionbench.errors import FusionBenchError
 
 SUBCOMMANDS = [
-    "metrics", "score", "evaluate", "datasets", "fuse", "train",
+    "metrics", "score", "evaluate", "datasets", "fuse", "train", "card",
     "table", "plot", "check", "leaderboard",
 ]
 

@@ -38,6 +38,9 @@ def register(sub):
                    help="local (process pool, default), inline, dask (local cluster) or dask://HOST:PORT")
     p.add_argument("--jobs", type=int, help="worker processes (default: available CPUs)")
     p.add_argument("--store", help="SQLite result store (default: the user cache directory)")
+    p.add_argument("--no-fused-cache", action="store_true",
+                   help="do not keep or reuse fused images in the store (by default a method's fused image is "
+                        "reused when method, weights, code, options and source pixels all match)")
     p.add_argument("--out", help="per-image results file: .csv, .json or .parquet")
     p.add_argument("--summary-out", help="per-dataset aggregates (mean, std, n): .csv, .json or .parquet")
     p.add_argument("--format", default="table", choices=("table", "csv", "json", "latex"),
@@ -101,7 +104,8 @@ def run(args):
                   "pass --data-root or set FUSIONBENCH_DATA to evaluate the real set", file=sys.stderr)
     result = evaluate(datasets, methods, profile=args.profile, metrics=args.metrics, backend=args.backend,
                       device=args.device, executor=args.executor, jobs=args.jobs, store=args.store,
-                      progress=not args.no_progress, **parse_options(args.option))
+                      progress=not args.no_progress, fused_cache=not args.no_fused_cache,
+                      **parse_options(args.option))
     frame, summary = result.frame(), result.summary()
     metrics = list(result.metrics)
     tables = means_table(summary, metrics, result.methods)
@@ -124,8 +128,8 @@ def run(args):
         print(_latex(frame, tables, metrics))
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"computed {result.computed} values, reused {result.reused} from the store ({result.store_path})",
-          file=sys.stderr)
+    print(f"computed {result.computed} values, reused {result.reused} from the store ({result.store_path}); "
+          f"fused {result.fused} images, reused {result.fused_reused}", file=sys.stderr)
     if result.problems:
         print(f"INCOMPLETE: {len(result.problems)} pair(s) not scored:", file=sys.stderr)
         for prob in result.problems:

@@ -11,7 +11,8 @@ def register(sub):
     p.add_argument("--steps", type=int, default=None, help="total optimiser steps (default: recipe's)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cuda if available)")
     p.add_argument("--data", nargs="+", default=None, metavar="DIR",
-                   help="dataset roots with ir/ and vi/ (default: LLVIP + MSRS sample train splits)")
+                   help="dataset roots with ir/ and vi/ (default: RoadScene minus roadscene50 + LLVIP/MSRS "
+                        "sample train splits; the bundled sample without ../shared)")
     p.add_argument("--out", default=None, help="run folder (default runs/<method>[__<ablation>])")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--seed", type=int, default=0)
@@ -22,9 +23,7 @@ def register(sub):
     p.add_argument("--install", action="store_true",
                    help="also write the weights into the package's weights folder")
     p.add_argument("--evaluate", action="store_true",
-                   help="score the trained model (profile cddfuse) for the model card")
-    p.add_argument("--eval-sets", default="tno42,roadscene50",
-                   help="evaluation sets for --evaluate (tno42, roadscene50, roadscene20, roadscene10)")
+                   help="evaluate the trained model for its model card, as `fusionbench card make`")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -35,7 +34,7 @@ def run(args):
     import torch
 
     from fusionbench.train import WEIGHTS_DIR, save_weights, train, weights_stem
-    from fusionbench.train.card import meta_from_run, write_card
+    from fusionbench.train.card import copy_card, make_card, meta_from_run, write_card
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -48,17 +47,16 @@ def run(args):
     for d in dirs:
         path = save_weights(res["model"], args.method, args.ablation, meta=meta, directory=d)
         print(f"weights: {path}")
-    if args.evaluate:
-        import shutil
-
-        from fusionbench.train.card import evaluate_weights
-        evaluate_weights(args.method, args.ablation, directory=out, device=args.device,
-                         sets=[x.strip() for x in args.eval_sets.split(",") if x.strip()])
-        side = f"{weights_stem(args.method, args.ablation)}.json"
-        for d in dirs[1:]:  # same weights: copy the evaluated sidecar
-            shutil.copyfile(out / side, Path(d) / side)
-    for d in dirs:
-        print(f"model card: {write_card(args.method, args.ablation, directory=d)}")
+    if args.evaluate:  # as `fusionbench card make`, then the same card for the same weights elsewhere
+        name = weights_stem(args.method, args.ablation).replace("__", ":")
+        card = make_card(name, directory=out, device=args.device, progress=not args.no_progress)
+        for d in dirs[1:]:
+            copy_card(args.method, args.ablation, out, d)
+        cards = [Path(d) / card.name for d in dirs]
+    else:
+        cards = [write_card(args.method, args.ablation, directory=d) for d in dirs]
+    for card in cards:
+        print(f"model card: {card}")
     losses = ", ".join(f"{k}={v:.4g}" for k, v in res["final_losses"].items())
     print(f"trained {res['steps']} steps in {res['wall_s']} s on {res['hardware']}; final: {losses}")
     return 0

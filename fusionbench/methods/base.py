@@ -16,6 +16,21 @@ class Method:
 
     name = "method"
     kind = "baseline"  # "baseline" | "network" | "external"
+    version = "1"  # bump when a code change alters the output (cached fused images are then redone)
+
+    @property
+    def weights_digest(self) -> str | None:
+        """What made this method's parameters, for cache keys and stored results.
+
+        A trained network gives the sha256 of its weights file; a method defined by its code alone
+        gives ``code:<name>@<version>``. ``None`` (unknown) means its outputs are never cached.
+        """
+        return f"code:{self.name}@{self.version}"
+
+    def options(self) -> dict:
+        """Options that change the output: by default the public instance attributes (the
+        constructor's keyword arguments of the baselines)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def fuse(self, ir_y: np.ndarray, vi_y: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -16,6 +16,7 @@ class FusedFolder(Method):
     """
 
     kind = "external"
+    weights_digest = None  # made elsewhere: unknown
 
     def __init__(self, folder, *, name: str | None = None):
         self.folder = os.fspath(folder)

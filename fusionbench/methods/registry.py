@@ -47,7 +47,7 @@ def canonical_name(name: str, *, check: bool = True) -> str:
     return key + sep + variant
 
 
-def get_method(name: str, *, device=None, **options):
+def get_method(name: str, *, device=None, weights_dir=None, **options):
     """Build a fusion method by name.
 
     Parameters
@@ -57,6 +57,9 @@ def get_method(name: str, *, device=None, **options):
         ``s2fnet``, ``sspfusion``, ``smfnet``, ``msfe``, optionally ``NAME:ABLATION``.
     device : str, optional
         Torch device for networks (ignored by the baselines).
+    weights_dir : path, optional
+        Folder of a network's ``<name>[__<ablation>].safetensors`` + sidecar (default: the bundled
+        weights); ignored by the baselines.
     **options
         Keyword options of a baseline's constructor (e.g. ``levels=5`` for ``laplacian``).
     """
@@ -72,7 +75,8 @@ def get_method(name: str, *, device=None, **options):
         mod = _network_module(key)
         if variant and variant not in getattr(mod, "ABLATIONS", ()):
             raise UnknownNameError(f"ablation of {key}", variant, getattr(mod, "ABLATIONS", ()))
-        method = mod.load_method(variant or None, device)
+        where = {} if weights_dir is None else {"directory": weights_dir}
+        method = mod.load_method(variant or None, device, **where)
         if variant and ":" not in getattr(method, "name", ""):
             method.name = f"{key}:{variant}"
         return method

@@ -148,11 +148,10 @@ def _method_entries(names, kind) -> tuple:
 
 def weights_digest(method: str):
     """sha256 of a network variant's weights file (``networks/weights/<name>[__<ablation>]``)."""
-    import hashlib
-
-    import fusionbench.methods.networks as nets
-    path = Path(nets.__file__).parent / "weights" / (method.replace(":", "__") + ".safetensors")
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    from fusionbench.train.weights import file_digest, weights_path
+    name, _, ablation = method.partition(":")
+    path = weights_path(name, ablation or None)
+    return file_digest(path) if path.is_file() else None
 
 
 def _strip_paths(text: str) -> str:

@@ -46,6 +46,8 @@ class RunResult:
     profile: str
     computed: int = 0  # metric values computed in this run
     reused: int = 0  # metric values found in the store
+    fused: int = 0  # images fused in this run
+    fused_reused: int = 0  # fused images found in the store
     store_path: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -62,7 +64,7 @@ class RunResult:
         return aggregate(self.frame())
 
 
-def _method_entries(methods):
+def _method_entries(methods, weights_dir):
     """Normalise methods to (label, entry-template, FusedFolder or None); labels must be unique."""
     out, seen = [], set()
     for m in methods:
@@ -70,7 +72,7 @@ def _method_entries(methods):
             label, entry, folder = m.name, {"kind": "fused"}, m
         else:
             label = canonical_name(m)
-            entry, folder = {"kind": "method", "name": label}, None
+            entry, folder = {"kind": "method", "name": label, "weights_dir": weights_dir}, None
         if label in seen:
             raise ValueError(f"method name {label!r} given twice; use --name to tell them apart")
         seen.add(label)
@@ -80,7 +82,7 @@ def _method_entries(methods):
 
 def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="auto", device=None,
              executor="local", jobs=None, store=None, progress=True, on_result=None, data_root=None,
-             split=None, subset=None, **options) -> RunResult:
+             split=None, subset=None, weights_dir=None, fused_cache=True, **options) -> RunResult:
     """Score fusion methods on datasets, reusing and extending a result store.
 
     Parameters
@@ -97,6 +99,12 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     store : ResultStore, path or None
         Result store; already-scored keys are reused, new values are written pair by pair.
         ``None`` uses the default store; pass ``":memory:"`` for none that persists.
+    weights_dir : path, optional
+        Folder of the networks' weights (default: the bundled ones).
+    fused_cache : bool
+        Keep the images the methods fuse in the store and reuse them (exact key match: method,
+        weights digest, code version, options and source pixels, see :mod:`fusionbench.store.fused`)
+        instead of fusing again. Only for a store in a file.
     on_result : callable, optional
         Called with the number of finished pairs after each pair is stored.
 
@@ -108,12 +116,13 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     prof = get_profile(profile, **options)
     metric_names = resolve_metrics(metrics, prof)
     opts_text = options_json(prof.options)
-    entries = _method_entries(methods)
+    entries = _method_entries(methods, None if weights_dir is None else os.fspath(weights_dir))
     _preflight(entries, device)
     dsets = [d if isinstance(d, Dataset) else
              resolve_dataset(d, data_root_dir=data_root, split=split, subset=subset) for d in datasets]
     own_store = not isinstance(store, ResultStore)
     st = store if not own_store else ResultStore(store)
+    cache_path = os.path.abspath(st.path) if fused_cache and st.path != ":memory:" else None
     problems, warnings, tasks, cells = [], [], [], {}
     try:
         for di, ds in enumerate(dsets):
@@ -146,10 +155,11 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                         "index": (di, pi), "dataset": ds.label, "image": pair.name, "ir": pair.ir,
                         "vi": pair.vi, "methods": todo, "metrics": metric_names, "profile": prof.name,
                         "overrides": dict(prof.overrides), "options_text": opts_text, "backend": backend,
-                        "device": device,
+                        "device": device, "store": cache_path,
                         "known": {e["label"]: known[locs[(pair.name, e["label"])]] for e in todo},
                     })
-        records, computed, reused = {}, 0, 0
+        records, computed, reused, fused, fused_reused = {}, 0, 0, 0, 0
+        folders = {label for label, _, folder in entries if folder is not None}
         version, git = __version__, git_hash()
         bar = _progress(len(tasks), progress)
         done = 0
@@ -157,7 +167,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
             for res in run_tasks(score_pair, tasks, executor=executor, jobs=jobs):
                 idx = tuple(res["index"])
                 task = tasks[_task_pos(tasks, idx)]
-                new = []
+                new, images = [], []
                 for r in res["results"]:
                     if r["error"]:
                         problems.append(Problem(task["dataset"], r["method"], res["image"], r["error"]))
@@ -165,11 +175,16 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                     loc = cells[(idx[0], res["image"], r["method"])]
                     known_rows = task["known"].get(r["method"], {})
                     stamp = now()
+                    fused_reused += r["cached"]
+                    fused += not r["cached"] and r["method"] not in folders
+                    if r["fused"] is not None:
+                        images.append(dict(r["fused"], created=stamp))
                     for m in metric_names:
                         key = r["keys"][m]
                         rec = dict(dataset=task["dataset"], method=r["method"], image=res["image"],
                                    profile=prof.label, metric=m, key=key, locator=loc, options=opts_text,
-                                   metric_version=METRIC_VERSION, pixel_digest=r["digest"])
+                                   metric_version=METRIC_VERSION, pixel_digest=r["digest"],
+                                   weights=r["weights"])
                         if m in r["values"]:
                             rec.update(value=r["values"][m], backend=r["backend"], fusionbench_version=version,
                                        git_hash=git, created=stamp)
@@ -181,7 +196,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                                        fusionbench_version=row["fusionbench_version"], git_hash=row["git_hash"])
                             reused += 1
                         records[(idx, _order(entries, r["method"]), m)] = rec
-                st.add(new)  # one transaction per pair: nothing finished is lost on a kill
+                st.add(new, images)  # one transaction per pair: nothing finished is lost on a kill
                 done += 1
                 bar.update(1)
                 if on_result is not None:
@@ -197,7 +212,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     morder = {label: i for i, (label, _, _) in enumerate(entries)}
     problems.sort(key=lambda p: (dorder.get(p.dataset, 0), morder.get(p.method, -1), p.image))
     return RunResult(ordered, problems, warnings, dsets, [e[0] for e in entries], metric_names, prof.label,
-                     computed, reused, st.path)
+                     computed, reused, fused, fused_reused, st.path)
 
 
 def _preflight(entries, device):
@@ -205,9 +220,11 @@ def _preflight(entries, device):
     from fusionbench.methods.baselines import BASELINES
     from fusionbench.methods.registry import get_method
     from fusionbench.runner.tasks import _cached
-    for label, _entry, folder in entries:
+    for label, entry, folder in entries:
         if folder is None and label.split(":")[0] not in BASELINES:
-            _cached(("method", label, device), functools.partial(get_method, label, device=device))
+            wdir = entry["weights_dir"]
+            _cached(("method", label, device, wdir),
+                    functools.partial(get_method, label, device=device, weights_dir=wdir))
 
 
 def _order(entries, label):

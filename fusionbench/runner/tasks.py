@@ -6,6 +6,7 @@ Everything here is picklable plain data so that a process pool or a Dask worker 
 from __future__ import annotations
 
 import hashlib
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -35,31 +36,65 @@ def _size(img) -> str:
     return f"{img.shape[1]}x{img.shape[0]}"
 
 
-def _fused_image(entry, ir, vi, device):
-    kind = entry["kind"]
-    if kind == "fused":
-        return read_image(entry["path"])
+def _checked(fused, ir, where):
+    if fused.shape[:2] != ir.shape[:2]:
+        raise InputError(where, f"size mismatch: fused {_size(fused)} vs sources {_size(ir)}")
+    return fused
+
+
+class Obtained(NamedTuple):
+    """A fused image as :func:`_obtain` found it."""
+
+    digest: str  # pixel digest of (fused, IR, visible)
+    image: Callable  # () -> the fused image (a cached one is decoded only when called)
+    weights: str | None  # the method's weights digest
+    row: dict | None  # cache row to store: set when fused here and cacheable
+    cached: bool  # taken from the store's fused images
+
+
+def _obtain(entry, ir, vi, sources, device, cache) -> Obtained:
+    """Fused image of one method or folder: read from the folder, reused from the cache, or fused."""
+    if entry["kind"] == "fused":
+        fused = _checked(read_image(entry["path"]), ir, entry["path"])
+        return Obtained(pixel_digest(fused, ir, vi), lambda: fused, None, None, False)
     from fusionbench.methods.registry import get_method
-    method = _cached(("method", entry["name"], device), lambda: get_method(entry["name"], device=device))
-    return method.fuse_images(ir, vi)
+    from fusionbench.store.fused import encode, fused_key
+    name, wdir = entry["name"], entry.get("weights_dir")
+    method = _cached(("method", name, device, wdir), lambda: get_method(name, device=device, weights_dir=wdir))
+    key = fused_key(method, sources)
+    digest = cache.digest(key) if cache is not None and key is not None else None
+    if digest is not None:
+        return Obtained(digest, lambda: cache.image(key), method.weights_digest, None, True)
+    fused = _checked(method.fuse_images(ir, vi), ir, entry["label"])
+    digest = pixel_digest(fused, ir, vi)
+    png = encode(fused) if cache is not None and key is not None else None
+    row = None if png is None else {"key": key, "method": method.name, "weights": method.weights_digest,
+                                    "source_digest": sources, "pixel_digest": digest, "image": png}
+    return Obtained(digest, lambda: fused, method.weights_digest, row, False)
 
 
 def score_pair(task: dict) -> dict:
     """Score every method of one pair; failures become per-method ``error`` strings, never exceptions.
 
-    Returns ``{"index", "image", "results": [{"method", "digest", "keys", "values", "error"}]}``;
-    ``values`` holds only the metrics whose key was not in ``task["known"]``.
+    Fused images come from ``task["store"]`` when it holds them (see :mod:`fusionbench.store.fused`).
+
+    Returns ``{"index", "image", "results": [{"method", "digest", "keys", "values", "backend",
+    "weights", "fused", "cached", "error"}]}``; ``values`` holds only the metrics whose key was not
+    in ``task["known"]``, ``fused`` the cache row of an image fused here (or None), ``cached``
+    whether the fused image came from the store.
     """
     from fusionbench.backends import get_backend
     from fusionbench.metrics.compute import score_planes
     from fusionbench.metrics.pipeline import prepare
     from fusionbench.metrics.profiles import get_profile
     from fusionbench.metrics.result import METRIC_VERSION
+    from fusionbench.store.fused import open_reader
     from fusionbench.store.sqlite import score_key
 
     prof = get_profile(task["profile"], **task["overrides"])
     backend = _cached(("backend", task["backend"], task["device"]),
                       lambda: get_backend(task["backend"], task["device"]))
+    cache = _cached(("fused", task.get("store")), lambda: open_reader(task.get("store")))
     out = {"index": task["index"], "image": task["image"], "results": []}
     methods = task["methods"]
 
@@ -73,26 +108,24 @@ def score_pair(task: dict) -> dict:
         return fail(str(exc))
     if ir.shape[:2] != vi.shape[:2]:
         return fail(f"size mismatch: infrared {_size(ir)} ({task['ir']}) vs visible {_size(vi)} ({task['vi']})")
+    sources = pixel_digest(ir, vi)
     for entry in methods:
         label = entry["label"]
         try:
-            fused = _fused_image(entry, ir, vi, task["device"])
-            if fused.shape[:2] != ir.shape[:2]:
-                where = entry.get("path") or label
-                raise InputError(where, f"size mismatch: fused {_size(fused)} vs sources {_size(ir)}")
-            digest = pixel_digest(fused, ir, vi)
-            keys = {m: score_key(digest, prof.label, task["options_text"], METRIC_VERSION, m)
+            got = _obtain(entry, ir, vi, sources, task["device"], cache)
+            keys = {m: score_key(got.digest, prof.label, task["options_text"], METRIC_VERSION, m)
                     for m in task["metrics"]}
             known = task["known"].get(label, {})
             todo = tuple(m for m in task["metrics"] if keys[m] not in known)
             values = {}
             if todo:
                 names = (entry.get("path") or f"{label} output", task["ir"], task["vi"])
-                planes = prepare(fused, ir, vi, prof.options, names=names)
+                planes = prepare(got.image(), ir, vi, prof.options, names=names)
                 values = score_planes(planes, todo, prof.options, backend)
-            out["results"].append({"method": label, "digest": digest, "keys": keys,
+            out["results"].append({"method": label, "digest": got.digest, "keys": keys,
                                    "values": {m: float(v) for m, v in values.items()},
-                                   "backend": backend.name, "error": None})
+                                   "backend": backend.name, "weights": got.weights, "fused": got.row,
+                                   "cached": got.cached, "error": None})
         except InputError as exc:
             fail(str(exc), [entry])
         except Exception as exc:  # noqa: BLE001 - a method or kernel failure must not stop the other pairs

@@ -7,7 +7,7 @@ from pathlib import Path
 from fusionbench.errors import InputError
 
 LONG_COLUMNS = ("dataset", "method", "image", "profile", "metric", "value", "backend", "metric_version",
-                "fusionbench_version", "git_hash", "key")
+                "fusionbench_version", "git_hash", "weights", "key")
 FORMATS = (".csv", ".json", ".parquet")
 
 

@@ -33,9 +33,19 @@ CREATE TABLE IF NOT EXISTS labels (  -- which (dataset, method, image) a score w
     key TEXT NOT NULL REFERENCES scores(key),
     locator TEXT NOT NULL,
     created TEXT,
+    weights TEXT,                    -- the method's weights digest (see Method.weights_digest)
     PRIMARY KEY (dataset, method, image, key)
 );
 CREATE INDEX IF NOT EXISTS labels_locator ON labels(locator);
+CREATE TABLE IF NOT EXISTS fused (   -- fused images of registered methods, reused instead of fusing again
+    key TEXT PRIMARY KEY,            -- fusionbench.store.fused.fused_key: method, weights, code, options, sources
+    method TEXT NOT NULL,
+    weights TEXT NOT NULL,
+    source_digest TEXT NOT NULL,     -- pixels of the IR and visible image
+    pixel_digest TEXT NOT NULL,      -- of (fused, IR, visible): the pixel digest of its scores
+    image BLOB NOT NULL,             -- PNG
+    created TEXT
+);
 """
 
 
@@ -113,8 +123,15 @@ class ResultStore:
             # while another process creates the same new store): retry until the timeout
             retry_locked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"), timeout)
         self.conn.execute("PRAGMA synchronous = NORMAL")
-        retry_locked(lambda: self._write(
-            lambda cur: [cur.execute(stmt) for stmt in SCHEMA.split(";") if stmt.strip()]), timeout)
+        retry_locked(lambda: self._write(self._create), timeout)
+
+    @staticmethod
+    def _create(cur):
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                cur.execute(stmt)
+        if "weights" not in {row[1] for row in cur.execute("PRAGMA table_info(labels)")}:
+            cur.execute("ALTER TABLE labels ADD COLUMN weights TEXT")  # a store made before it existed
 
     def _write(self, fn):
         cur = self.conn.cursor()
@@ -150,10 +167,11 @@ class ResultStore:
                                      created=created)
         return out
 
-    def add(self, records) -> int:
-        """Insert score rows + label rows in one transaction; keys already present are kept."""
-        records = list(records)
-        if not records:
+    def add(self, records, fused=()) -> int:
+        """Insert score rows + label rows (+ ``fused`` image rows) in one transaction; keys already
+        present are kept. Returns the number of score records."""
+        records, fused = list(records), list(fused)
+        if not records and not fused:
             return 0
 
         def fn(cur):
@@ -163,9 +181,14 @@ class ResultStore:
                   r["options"], r["metric_version"], r["pixel_digest"], r["backend"],
                   r["fusionbench_version"], r["git_hash"], r["created"]) for r in records])
             cur.executemany(
-                "INSERT OR IGNORE INTO labels VALUES (?,?,?,?,?,?)",
-                [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"])
+                "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights) "
+                "VALUES (?,?,?,?,?,?,?)",
+                [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"], r.get("weights"))
                  for r in records])
+            cur.executemany(
+                "INSERT OR IGNORE INTO fused VALUES (?,?,?,?,?,?,?)",
+                [(f["key"], f["method"], f["weights"], f["source_digest"], f["pixel_digest"], f["image"],
+                  f["created"]) for f in fused])
         self._write(fn)
         return len(records)
 
@@ -185,7 +208,7 @@ class ResultStore:
         """Everything in the store as a long-format pandas DataFrame."""
         import pandas as pd
         q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, "
-             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, s.key "
+             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, s.key "
              "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
         return pd.read_sql_query(q, self.conn)
 

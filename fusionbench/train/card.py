@@ -1,116 +1,266 @@
-"""Model cards: metric means of bundled weights on tno42 / RoadScene-50 (profile ``cddfuse``)."""
+"""Model cards of trained weights, from one path: :mod:`fusionbench.runner`, the engine of
+``fusionbench evaluate``.
+
+A card holds the metric means of a network and of the ``average`` baseline on the full tno42 and
+RoadScene-50 sets (profile ``cddfuse``, the ten IVIF metrics), the metrics on which the network beats
+``average`` on tno42, the per-image values of :data:`CHECK_PAIR` (reproduced by the tests) and a
+montage of fused examples. ``fusionbench card make NAME`` writes it (JSON sidecar, Markdown card,
+montage PNG); ``fusionbench card verify NAME`` recomputes every number and lists the differences.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-
+from fusionbench.errors import FusionBenchError, InputError
 from fusionbench.train.data import shared_root
 from fusionbench.train.weights import WEIGHTS_DIR, read_meta, weights_stem
 
-TABLE_METRICS = ("EN", "SD", "SF", "AG", "MI", "VIF", "Qabf", "SSIM", "SCD", "CC")
+PROFILE = "cddfuse"
+TABLE_METRICS = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM")
+CARD_SETS = {"tno42": 42, "roadscene50": 50}  # evaluation set -> its number of pairs
+BASELINE = "average"
+VERDICT_SET = "tno42"  # the set on which "better than average on N of 10" is counted
 CHECK_PAIR = ("tno42", "05.png")  # small pair whose per-image values the tests reproduce
-
-ROADSCENE50 = [f"FLIR_{n}.jpg" for n in (
-    "00211 00977 01130 04269 04424 04484 04512 04593 04688 04722 04943 05005 05064 05105 05857 "
-    "05879 05893 05914 05955 06282 06325 06392 06430 06506 06570 06795 06974 06993 06995 07190 "
-    "07206 07209 07555 07732 07786 07809 07968 07970 08021 08058 08094 08202 08248 08284 08526 "
-    "08592 08721 08858 09465").split()] + ["FLIR_video_02829.jpg"]
-
-
-def eval_sets() -> dict:
-    """name -> (ir_path, vi_path, key) lists: tno42, tno10 (its first 10), RoadScene-50 (+ first 20/10/5)."""
-    data = shared_root() / "data"
-    tno = sorted((data / "tno42" / "ir").glob("*.png"))
-    rs = [(data / "roadscene" / "ir" / n, data / "roadscene" / "vi" / n, f"roadscene/{n}")
-          for n in ROADSCENE50 if (data / "roadscene" / "ir" / n).exists()]
-    return {"tno42": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno],
-            "roadscene50": rs, "roadscene20": rs[:20], "roadscene10": rs[:10], "roadscene5": rs[:5],
-            "tno10": [(p, data / "tno42" / "vi" / p.name, f"tno42/{p.name}") for p in tno[:10]]}
+MONTAGE_PAIRS = (("tno42", "07"), ("roadscene50", "FLIR_00211"))
+MONTAGE_BASELINES = ("average", "gff")
+TILE_WIDTH = 240
+RTOL = {"network": 1e-4, "baseline": 1e-7}  # float32 inference differs slightly across CPUs
+EVALUATION_KEYS = ("metrics_profile", "weights_sha256", "metrics", "baselines", "beats_average", "check_pair")
+_OLD_KEYS = ("baseline_average", "baseline_set")  # written by the per-card scoring loop this replaced
 
 
-def average_fuse(ir_u8, vi_u8):
-    """The ``average`` baseline ``(ir + vi) / 2`` on the luminance, visible colour reattached."""
-    from fusionbench.colour import merge_fused, split_for_fusion
-    a, b, cbcr = split_for_fusion(ir_u8, vi_u8)
-    return merge_fused((a + b) / 2, cbcr)
+def split_name(name: str):
+    """``"sspfusion:no_sfe"`` -> ``("sspfusion", "no_sfe")``; only the trained networks have cards."""
+    from fusionbench.methods.networks import NETWORKS
+    from fusionbench.methods.registry import canonical_name
+    method, _, ablation = canonical_name(name).partition(":")
+    if method not in NETWORKS:
+        raise InputError(name, f"model cards are made for the trained networks ({', '.join(NETWORKS)})")
+    return method, ablation or None
 
 
-def score_method(fuse_images, pairs, *, profile="cddfuse") -> dict:
-    """Per-pair metric dicts: key -> {metric: value} for ``fuse_images(ir_u8, vi_u8) -> uint8``."""
-    from fusionbench.imageio import read_image
-    from fusionbench.metrics import compute
+def _label(method: str, ablation=None) -> str:
+    return method if ablation in (None, "", "full") else f"{method}:{ablation}"
+
+
+def card_datasets() -> dict:
+    """Evaluation set name -> resolved :class:`fusionbench.datasets.Dataset`, complete.
+
+    The sets are read from ``<shared>/data`` (``$FUSIONBENCH_SHARED`` or ``../shared``), never from
+    the bundled sample; a missing or incomplete set raises :class:`InputError`.
+    """
+    from fusionbench.datasets import resolve_dataset
+    root = shared_root() / "data"
     out = {}
-    for ir_p, vi_p, key in pairs:
-        ir, vi = read_image(ir_p), read_image(vi_p)
-        fused = fuse_images(ir, vi)
-        out[key] = {k: float(v) for k, v in compute(fused, ir, vi, list(TABLE_METRICS), profile).items()}
+    for name, n in CARD_SETS.items():
+        try:
+            ds = resolve_dataset(name, data_root_dir=root)
+        except FusionBenchError as exc:
+            raise InputError(name, f"model cards are evaluated on the full {name} set ({n} pairs), which "
+                                   f"was not found under {root} (set FUSIONBENCH_SHARED): {exc}") from None
+        if len(ds.pairs) != n or ds.problems:
+            raise InputError(name, f"model cards need all {n} pairs of {name}; {ds.root} has "
+                                   f"{len(ds.pairs)} usable")
+        out[name] = ds
     return out
 
 
-def means(per_pair: dict) -> dict:
-    return {m: float(np.mean([v[m] for v in per_pair.values()])) for m in TABLE_METRICS}
+def card_numbers(name: str, *, directory=WEIGHTS_DIR, device=None, store=None, executor="local", jobs=None,
+                 progress=False) -> dict:
+    """The evaluation part of a model card, computed by :func:`fusionbench.runner.evaluate`.
 
+    Parameters
+    ----------
+    name : str
+        Network, ``NAME`` or ``NAME:ABLATION``; its weights are read from ``directory``.
+    store, executor, jobs, device, progress
+        As in :func:`fusionbench.runner.evaluate` (``store=None``: the default result store, whose
+        cached fused images and scores are reused).
 
-_BASELINE: dict = {}
-
-
-def baseline_means(name: str, pairs) -> dict:
-    if name not in _BASELINE:
-        _BASELINE[name] = means(score_method(average_fuse, pairs))
-    return _BASELINE[name]
-
-
-def evaluate_weights(method: str, ablation=None, *, directory=WEIGHTS_DIR, device=None,
-                     sets=("tno42", "roadscene50")) -> dict:
-    """Fuse and score the evaluation sets with the weights in ``directory``; update the sidecar.
-
-    Adds ``metrics`` (set -> metric means), ``baseline_average`` (means of ``(ir+vi)/2`` on the
-    first TNO set, ``baseline_set``), ``beats_average`` (metrics where the network is better)
-    and ``check_pair`` (the per-image values on :data:`CHECK_PAIR`, reproduced by the tests).
+    Returns
+    -------
+    dict
+        ``metrics_profile``; ``weights_sha256`` (of the weights that made the numbers); ``metrics``
+        (set -> ``{"n_pairs", "means"}``) of the network; ``baselines`` (``{"average": {set -> ...}}``);
+        ``beats_average`` (metrics of :data:`VERDICT_SET` where the network is better, in table
+        order); ``check_pair`` (``{"pair", "metrics"}``, per-image values of :data:`CHECK_PAIR`).
     """
-    import importlib
-
     from fusionbench.metrics import CARDS
-    pkg = importlib.import_module(f"fusionbench.methods.networks.{method}")
-    m = pkg.load_method(ablation, device, directory=directory)
-    all_sets = eval_sets()
-    meta = read_meta(method, ablation, directory=directory)
+    from fusionbench.runner import evaluate
+    label = _label(*split_name(name))
+    sets = card_datasets()
+    res = evaluate(list(sets.values()), [BASELINE, label], profile=PROFILE, metrics=list(TABLE_METRICS),
+                   store=store, device=device, executor=executor, jobs=jobs, progress=progress,
+                   weights_dir=directory)
+    if res.problems:
+        raise InputError(label, "not every card pair could be scored: " + "; ".join(map(str, res.problems)))
+    summary = res.summary()
+
+    def means(method):
+        out = {}
+        for s, ds in sets.items():
+            rows = summary[(summary.method == method) & (summary.dataset == ds.label)]
+            out[s] = {"n_pairs": len(ds.pairs), "means": {r.metric: float(r.mean) for r in rows.itertuples()}}
+        return out
+
+    net, base = means(label), means(BASELINE)
+    a, b = net[VERDICT_SET]["means"], base[VERDICT_SET]["means"]
+    better = [m for m in TABLE_METRICS if a[m] != b[m] and (a[m] > b[m]) == bool(CARDS[m].higher_is_better)]
+    out = {"metrics_profile": PROFILE, "metrics": net, "baselines": {BASELINE: base}, "beats_average": better}
+    weights = {r["weights"] for r in res.records if r["method"] == label}
+    out["weights_sha256"] = weights.pop() if len(weights) == 1 else None
+    check_set, check_file = CHECK_PAIR
+    check = {r["metric"]: r["value"] for r in res.records if r["method"] == label
+             and r["dataset"] == sets[check_set].label and r["image"] == Path(check_file).stem}
+    if check:
+        out["check_pair"] = {"pair": f"{check_set}/{check_file}", "metrics": check}
+    return out
+
+
+def evaluate_weights(method: str, ablation=None, *, directory=WEIGHTS_DIR, **kwargs) -> dict:
+    """Compute :func:`card_numbers` for the weights in ``directory`` and write them into the sidecar.
+
+    ``kwargs`` go to :func:`card_numbers`. Returns the updated sidecar.
+    """
     t0 = time.perf_counter()
-    results = {}
-    for s in sets:
-        per = score_method(m.fuse_images, all_sets[s])
-        results[s] = {"n_pairs": len(per), "means": means(per)}
-        key = f"{CHECK_PAIR[0]}/{CHECK_PAIR[1]}"
-        if key in per:
-            meta["check_pair"] = {"pair": key, "metrics": per[key]}
-    meta["metrics"] = results
-    meta["metrics_profile"] = "cddfuse"
-    tno = [s for s in sets if s.startswith("tno")]
-    if tno:  # compare with the average baseline on the (first) TNO set
-        base = baseline_means(tno[0], all_sets[tno[0]])
-        meta["baseline_set"], meta["baseline_average"] = tno[0], base
-        net = results[tno[0]]["means"]
-        better = [k for k in TABLE_METRICS
-                  if (net[k] > base[k]) == bool(CARDS[k].higher_is_better) and net[k] != base[k]]
-        meta["beats_average"] = better
-    meta["eval_wall_s"] = round(time.perf_counter() - t0, 1)
-    stem = weights_stem(method, ablation)
-    (Path(directory) / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    numbers = card_numbers(_label(method, ablation), directory=directory, **kwargs)
+    meta = read_meta(method, ablation, directory=directory)
+    for key in _OLD_KEYS + EVALUATION_KEYS:
+        meta.pop(key, None)
+    meta.update(numbers, eval_wall_s=round(time.perf_counter() - t0, 1))
+    path = Path(directory) / f"{weights_stem(method, ablation)}.json"
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
+
+
+def _tile(image, title: str):
+    """Luminance of ``image`` scaled to :data:`TILE_WIDTH` wide, under a caption band."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from fusionbench.colour import luminance
+    y = np.round(luminance(image) * 255.0).astype(np.uint8)
+    img = Image.fromarray(y)
+    img = img.resize((TILE_WIDTH, max(1, round(img.height * TILE_WIDTH / img.width))), Image.LANCZOS)
+    band = 20
+    tile = Image.new("L", (TILE_WIDTH, img.height + band), 255)
+    tile.paste(img, (0, band))
+    ImageDraw.Draw(tile).text((4, 3), title, fill=0, font=ImageFont.load_default(size=13))
+    return tile
+
+
+def montage_path(method: str, ablation=None, *, directory=WEIGHTS_DIR) -> Path:
+    return Path(directory) / f"{weights_stem(method, ablation)}_montage.png"
+
+
+def write_montage(method: str, ablation=None, *, directory=WEIGHTS_DIR, device=None) -> Path:
+    """``<stem>_montage.png``: rows :data:`MONTAGE_PAIRS`, columns IR, visible, the
+    :data:`MONTAGE_BASELINES` and the network (luminance, tiles :data:`TILE_WIDTH` px wide)."""
+    from PIL import Image
+
+    from fusionbench.imageio import read_image
+    from fusionbench.methods import get_method
+    label = _label(method, ablation)
+    methods = [get_method(m) for m in MONTAGE_BASELINES]
+    methods.append(get_method(label, device=device, weights_dir=directory))
+    sets = card_datasets()
+    rows = []
+    for set_name, stem in MONTAGE_PAIRS:
+        pair = next((p for p in sets[set_name].pairs if p.name == stem), None)
+        if pair is None:
+            raise InputError(set_name, f"montage pair {stem} not found in {sets[set_name].root}")
+        ir, vi = read_image(pair.ir), read_image(pair.vi)
+        images = [ir, vi] + [m.fuse_images(ir, vi) for m in methods]
+        titles = [f"IR, {set_name}/{stem}", "visible"] + [m.name for m in methods]
+        rows.append([_tile(img, t) for img, t in zip(images, titles)])
+    gap = 4
+    width = len(rows[0]) * (TILE_WIDTH + gap) - gap
+    canvas = Image.new("L", (width, sum(r[0].height + gap for r in rows) - gap), 255)
+    top = 0
+    for row in rows:
+        for i, tile in enumerate(row):
+            canvas.paste(tile, (i * (TILE_WIDTH + gap), top))
+        top += row[0].height + gap
+    path = montage_path(method, ablation, directory=directory)
+    canvas.save(path, optimize=True)
+    return path
+
+
+def make_card(name: str, *, directory=WEIGHTS_DIR, device=None, **kwargs) -> Path:
+    """Evaluate the weights of ``name`` in ``directory`` (:func:`evaluate_weights`), write the
+    montage and render the Markdown card; returns the card's path. ``kwargs`` go to :func:`card_numbers`."""
+    method, ablation = split_name(name)
+    evaluate_weights(method, ablation, directory=directory, device=device, **kwargs)
+    write_montage(method, ablation, directory=directory, device=device)
+    return write_card(method, ablation, directory=directory)
+
+
+def compare(card: dict, now: dict, *, path: str = "") -> tuple:
+    """``(number of values compared, differences)`` between two card evaluations.
+
+    Numbers under ``baselines`` must agree within ``RTOL["baseline"]``, all others within
+    ``RTOL["network"]`` (relative); anything else must be equal. Each difference is one line.
+    """
+    if isinstance(card, dict) and isinstance(now, dict):
+        count, diffs = 0, []
+        for key in sorted(set(card) | set(now), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in now or key not in card:
+                diffs.append(f"{where}: {'only in the card' if key in card else 'missing from the card'}")
+                continue
+            n, d = compare(card[key], now[key], path=where)
+            count, diffs = count + n, diffs + d
+        return count, diffs
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (card, now))
+    if numbers:
+        rtol = RTOL["baseline" if path.startswith("baselines") else "network"]
+        same = (math.isnan(card) and math.isnan(now)) or math.isclose(card, now, rel_tol=rtol, abs_tol=1e-12)
+        rel = abs(card - now) / max(abs(card), abs(now), 1e-300)
+        return 1, [] if same else [f"{path}: card {card!r}, now {now!r} (relative difference {rel:.2e})"]
+    return 1, [] if card == now else [f"{path}: card {card!r}, now {now!r}"]
+
+
+def verify_card(name: str, *, directory=WEIGHTS_DIR, store=":memory:", **kwargs) -> tuple:
+    """Recompute the card of ``name`` and compare it with its sidecar; writes nothing into ``directory``.
+
+    ``store=":memory:"`` (default) fuses and scores everything afresh; ``kwargs`` go to
+    :func:`card_numbers`. Returns ``(number of values compared, differences)`` as :func:`compare`.
+    """
+    method, ablation = split_name(name)
+    meta = read_meta(method, ablation, directory=directory)
+    if "baselines" not in meta:
+        return 0, [f"{weights_stem(method, ablation)}.json in {directory}: no card evaluation "
+                   f"(run `fusionbench card make {_label(method, ablation)}`)"]
+    now = card_numbers(_label(method, ablation), directory=directory, store=store, **kwargs)
+    return compare({k: meta[k] for k in EVALUATION_KEYS if k in meta}, now)
+
+
+def copy_card(method: str, ablation, source, target) -> None:
+    """Copy the sidecar, montage and Markdown card of one set of weights to another folder."""
+    stem = weights_stem(method, ablation)
+    for suffix in (".json", "_montage.png", ".md"):
+        if (Path(source) / f"{stem}{suffix}").exists():
+            shutil.copyfile(Path(source) / f"{stem}{suffix}", Path(target) / f"{stem}{suffix}")
+
+
+def _rel(path) -> str:
+    """A data path relative to the shared folder where it lies inside it."""
+    p, root = Path(path).resolve(), shared_root().resolve()
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(path)
 
 
 def meta_from_run(res: dict) -> dict:
     """The JSON-serialisable part of :func:`fusionbench.train.train`'s result."""
     keys = ("config", "steps", "stage_steps", "wall_s", "hardware", "device", "data", "n_pairs", "crop",
-            "batch", "seed", "final_losses", "torch_version", "lr_override")
+            "batch", "seed", "final_losses", "torch_version", "lr_override", "threads", "load_average")
     meta = {k: res.get(k) for k in keys}
-    meta["data"] = [str(Path(d).resolve().relative_to(shared_root().resolve()))
-                    if Path(d).resolve().is_relative_to(shared_root().resolve()) else str(d)
-                    for d in res["data"]]
+    meta["data"] = [_rel(d) for d in res["data"]]
+    meta["splits"] = {_rel(k): v for k, v in (res.get("splits") or {}).items()}
     model = res["model"]
     meta["params_total"] = int(sum(p.numel() for p in model.parameters()))
     if hasattr(model, "inference_parameters"):
@@ -124,10 +274,38 @@ def _table(rows: dict, metrics=TABLE_METRICS) -> str:
                           for k, v in rows.items())
 
 
+def _metrics_section(meta: dict, label: str, stem: str, montage: bool) -> list:
+    if "baselines" not in meta:
+        return ["## Metrics", "", f"Not evaluated yet (`fusionbench card make {label}`).", ""]
+    rows, order = {}, list(CARD_SETS)
+    for s in sorted(meta["metrics"], key=lambda s: order.index(s) if s in order else len(order)):
+        r = meta["metrics"][s]
+        rows[f"{label}, {s} ({r['n_pairs']} pairs)"] = r["means"]
+        for base, per_set in meta["baselines"].items():
+            rows[f"{base}, {s} ({per_set[s]['n_pairs']} pairs)"] = per_set[s]["means"]
+    better = meta["beats_average"]
+    verdict = "beats" if len(better) >= 6 else "does NOT beat"
+    lines = ["## Metrics", "",
+             f"Means under profile `{meta['metrics_profile']}` over the full sets, computed by "
+             "`fusionbench.runner` (the engine of `fusionbench evaluate`), the `average` baseline the same "
+             f"way on the same pairs. `fusionbench card verify {label}` recomputes every number.", "",
+             _table(rows),
+             f"Better than `average` on {VERDICT_SET} on {len(better)} of {len(TABLE_METRICS)} metrics "
+             f"({', '.join(better) or 'none'}), so the network {verdict} the baseline on at least 6 of them.",
+             ""]
+    if "check_pair" in meta:
+        lines += [f"Check pair for the tests: `{meta['check_pair']['pair']}` (per-image values in the JSON "
+                  "sidecar).", ""]
+    if montage:
+        lines += [f"![IR, visible, {', '.join(MONTAGE_BASELINES)} and {label}]({stem}_montage.png)", ""]
+    return lines
+
+
 def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str = "") -> Path:
-    """Render ``<stem>.md`` from the JSON sidecar."""
+    """Render ``<stem>.md`` from the JSON sidecar (linking the montage when there is one)."""
     meta = read_meta(method, ablation, directory=directory)
     stem = weights_stem(method, ablation)
+    montage = montage_path(method, ablation, directory=directory).exists()
     lines = [f"# Model card: {stem}", "",
              f"Network `{method}`, ablation `{ablation or 'full model'}`, config `{meta.get('config')}`. "
              "Trained by `fusionbench train` (shared loop, `fusionbench/train/`); architecture, losses and "
@@ -145,20 +323,7 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
              + (f", {meta['params_inference']} used at inference" if "params_inference" in meta else ""),
              "* final losses (mean over the last 10 % of steps): "
              + ", ".join(f"{k} = {v:.4g}" for k, v in meta.get("final_losses", {}).items()), ""]
-    if "metrics" in meta:
-        rows = {f"{s} ({r['n_pairs']} pairs)": r["means"] for s, r in meta["metrics"].items()}
-        bset = meta.get("baseline_set", "tno42")
-        if "baseline_average" in meta:
-            rows[f"average baseline, {bset}"] = meta["baseline_average"]
-        better = meta.get("beats_average", [])
-        verdict = "beats" if len(better) >= 6 else "does NOT beat"
-        lines += ["## Metrics (profile `cddfuse`, means)", "", _table(rows),
-                  f"On {bset} the network {verdict} the `average` baseline on at least 6 of the 10 "
-                  f"metrics: better on {len(better)} ({', '.join(better) or 'none'}).", "",
-                  f"Check pair for the tests: `{meta.get('check_pair', {}).get('pair')}` "
-                  "(per-image values in the JSON sidecar).", ""]
-    else:
-        lines += ["## Metrics", "", "Not evaluated yet (`fusionbench train --evaluate`).", ""]
+    lines += _metrics_section(meta, _label(method, ablation), stem, montage)
     if notes or meta.get("notes"):
         lines += ["## Notes", "", notes or meta["notes"], ""]
     path = Path(directory) / f"{stem}.md"

@@ -23,10 +23,29 @@ def shared_root() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared"
 
 
+SPLITS_DIR = Path(__file__).resolve().parent / "splits"
+
+
+def read_split(name: str) -> tuple:
+    """File stems of a training split shipped in ``fusionbench/train/splits/<name>.txt``."""
+    lines = (SPLITS_DIR / f"{name}.txt").read_text().splitlines()
+    return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
 def default_roots() -> list:
-    """The training splits of the LLVIP and MSRS samples (never their test splits)."""
+    """The default training data: ``(root, stems or None)`` per dataset root.
+
+    With the shared data: RoadScene without the 50 test pairs of ``roadscene50`` (split
+    ``roadscene_train``, 171 pairs) + the LLVIP and MSRS sample training splits (36 pairs).
+    Without it: the bundled sample's LLVIP and MSRS training splits (a smoke-test amount of data).
+    TNO and every test split are never trained on.
+    """
     data = shared_root() / "data"
-    return [data / "llvip_samples" / "train", data / "msrs_samples" / "train"]
+    if (data / "roadscene").is_dir():
+        return [(data / "roadscene", read_split("roadscene_train")),
+                (data / "llvip_samples" / "train", None), (data / "msrs_samples" / "train", None)]
+    sample = Path(__file__).resolve().parents[1] / "datasets" / "sample"
+    return [(sample / "llvip" / "train", None), (sample / "msrs" / "train", None)]
 
 
 def _subdir(root: Path, names):
@@ -36,12 +55,12 @@ def _subdir(root: Path, names):
     return None
 
 
-def find_pairs(root) -> list:
+def find_pairs(root, stems=None) -> list:
     """Pairs ``(ir_path, vi_path)`` under a dataset root, paired by identical file stem.
 
     ``root`` holds ``ir``/``vi`` folders (or ``IR``/``VI``, ``infrared``/``visible``), or a
     ``train`` folder holding them. A path with a ``test`` component is refused: training never
-    touches a test split.
+    touches a test split. ``stems`` restricts the pairs to those file stems (all must exist).
     """
     root = Path(root)
     if any(part.lower() == "test" for part in root.parts):
@@ -58,7 +77,13 @@ def find_pairs(root) -> list:
         return {p.stem: p for p in sorted(d.iterdir()) if p.suffix.lower() in IMAGE_EXTENSIONS}
 
     irs, vis = index(ir_dir), index(vi_dir)
-    stems = sorted(set(irs) & set(vis))
+    found = sorted(set(irs) & set(vis))
+    if stems is not None:
+        missing = sorted(set(stems) - set(found))
+        if missing:
+            raise InputError(root, f"{len(missing)} pairs of the split are missing, e.g. {missing[0]}")
+        found = sorted(set(stems))
+    stems = found
     if not stems:
         raise InputError(root, "no IR/visible pairs with matching file names")
     return [(irs[s], vis[s]) for s in stems]

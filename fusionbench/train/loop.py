@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import os
 import platform
 import random
 import time
@@ -107,8 +108,9 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     device : str, optional
         ``cpu``, ``cuda``, ``cuda:1``…; default CUDA when available.
     data : list of path, optional
-        Dataset roots (``ir``/``vi`` folders or a ``train`` folder); default: the training splits
-        of the LLVIP and MSRS samples in the shared data. Test splits are refused.
+        Dataset roots (``ir``/``vi`` folders or a ``train`` folder); default
+        :func:`~fusionbench.train.data.default_roots` (RoadScene without ``roadscene50`` + the
+        LLVIP/MSRS sample training splits). Test splits are refused.
     out : path
         Run folder: ``log_<stage>.csv``, ``checkpoint.pt`` + ``checkpoint.json``.
     resume : bool
@@ -131,8 +133,11 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     crop, batch = int(crop or recipe.crop), int(batch or recipe.batch)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    roots = [Path(r) for r in (data or default_roots())]
-    pairs = [p for r in roots for p in find_pairs(r)]
+    sets = default_roots() if data is None else [(Path(r), None) for r in data]
+    pairs = [p for r, stems in sets for p in find_pairs(r, stems)]
+    roots = [Path(r) for r, _ in sets]
+    splits = {str(r): len(stems) for r, stems in sets if stems is not None}
+    loads = [os.getloadavg()[0]]  # 1-min load average: before the run, then every 50 steps
 
     seed_everything(seed)
     sampler = CropSampler(pairs, crop=crop, seed=seed)
@@ -141,6 +146,9 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     counts = split_steps(stages, steps)
     start_stage, start_step, wall0, opt_state = 0, 0, 0.0, None
     ckpt_path, meta_path = out / "checkpoint.pt", out / "checkpoint.json"
+    if not resume:  # a fresh run never appends to the logs of an earlier run in the same folder
+        for stale in [*out.glob("log_*.csv"), ckpt_path, meta_path]:
+            stale.unlink(missing_ok=True)
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
         meta = json.loads(meta_path.read_text())
@@ -188,6 +196,8 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
             if not np.isfinite(terms.get("total", 0.0)):
                 raise FloatingPointError(f"{method} {stage} step {global_step}: loss is {terms}")
             global_step += 1
+            if global_step % 50 == 0:
+                loads.append(os.getloadavg()[0])
             for t, v in terms.items():
                 history.setdefault(t, []).append(v)
             log.write({"step": global_step, "wall_s": round(time.perf_counter() - t0, 3),
@@ -207,9 +217,12 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
     model.eval()
     return dict(model=model, final_losses=tail, steps=steps, stage_steps=dict(
         zip([s for s, _ in stages], counts)), wall_s=round(wall, 1), hardware=hardware(device),
-        device=str(device), data=[str(r) for r in roots], n_pairs=len(pairs), crop=crop, batch=batch,
+        device=str(device), data=[str(r) for r in roots], splits=splits, n_pairs=len(pairs),
+        crop=crop, batch=batch,
         seed=seed, config=config, ablation=ablation, method=method, lr_override=lr,
-        torch_version=torch.__version__)
+        torch_version=torch.__version__, threads=torch.get_num_threads(),
+        load_average=dict(before=round(loads[0], 2), mean=round(float(np.mean(loads)), 2),
+                          max=round(max(loads), 2)))
 
 
 def _save_checkpoint(ckpt_path, meta_path, model, optimizers, sampler, stage_index, step, wall,

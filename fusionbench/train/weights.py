@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,6 +15,20 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "methods" / "networks" / "we
 def weights_stem(name: str, ablation=None) -> str:
     """``sspfusion`` or ``sspfusion__no_sfe``."""
     return name if ablation in (None, "", "full") else f"{name}__{ablation}"
+
+
+def weights_path(name: str, ablation=None, *, directory=WEIGHTS_DIR) -> Path:
+    """``<directory>/<stem>.safetensors``."""
+    return Path(directory) / f"{weights_stem(name, ablation)}.safetensors"
+
+
+def file_digest(path) -> str:
+    """sha256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def save_weights(model, name: str, ablation=None, *, meta: dict, directory=WEIGHTS_DIR) -> Path:
@@ -36,7 +51,7 @@ def read_meta(name: str, ablation=None, *, directory=WEIGHTS_DIR) -> dict:
 def load_weights(model, name: str, ablation=None, *, directory=WEIGHTS_DIR, strict: bool = True):
     """Load ``<stem>.safetensors`` into ``model`` (safe: no pickle). Returns the sidecar dict."""
     from fusionbench.errors import InputError
-    path = Path(directory) / f"{weights_stem(name, ablation)}.safetensors"
+    path = weights_path(name, ablation, directory=directory)
     if not path.exists():
         raise InputError(path, "no trained weights; run `fusionbench train` first")
     state = load_file(str(path))

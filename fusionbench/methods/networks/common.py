@@ -6,6 +6,11 @@ SSIM of Wang et al., IEEE TIP 2004, Gaussian window 11, sigma 1.5).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import sys
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -95,12 +100,26 @@ class TorchMethod(Method):
     kind = "network"
 
     def __init__(self, model: nn.Module, *, name: str, device=None, multiple: int = 1,
-                 batch_size: int = 4, meta=None):
+                 batch_size: int = 4, meta=None, weights_digest=None):
         from fusionbench.train.loop import resolve_device
         self.name, self.multiple, self.batch_size = name, int(multiple), int(batch_size)
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.meta = meta or {}
+        self._weights_digest = weights_digest
+
+    @property
+    def weights_digest(self):
+        """sha256 of the weights file loaded (None for a model not loaded from a file)."""
+        return self._weights_digest
+
+    @property
+    def version(self) -> str:
+        """Digest of the network's source package and of this module."""
+        return code_digest(type(self.model).__module__)
+
+    def options(self) -> dict:
+        return {"config": self.meta.get("config"), "multiple": self.multiple}
 
     @torch.no_grad()
     def _run(self, ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
@@ -127,7 +146,7 @@ class TorchMethod(Method):
 
 def load_network_method(recipe, variant=None, device=None, *, multiple: int = 1, directory=None):
     """Build ``recipe``'s model for the bundled weights of ``variant`` and wrap it as a Method."""
-    from fusionbench.train.weights import WEIGHTS_DIR, load_weights, read_meta
+    from fusionbench.train.weights import WEIGHTS_DIR, file_digest, load_weights, read_meta, weights_path
     variant = None if variant in (None, "", "full") else variant
     recipe.check("small", variant)
     directory = directory or WEIGHTS_DIR
@@ -135,4 +154,15 @@ def load_network_method(recipe, variant=None, device=None, *, multiple: int = 1,
     model = recipe.build_model(meta.get("config", "small"), variant)
     load_weights(model, recipe.name, variant, directory=directory)
     name = recipe.name if variant is None else f"{recipe.name}:{variant}"
-    return TorchMethod(model, name=name, device=device, multiple=multiple, meta=meta)
+    return TorchMethod(model, name=name, device=device, multiple=multiple, meta=meta,
+                       weights_digest=file_digest(weights_path(recipe.name, variant, directory=directory)))
+
+
+@functools.lru_cache(maxsize=None)
+def code_digest(module: str) -> str:
+    """sha256 (16 hex digits) of the ``.py`` files of ``module``'s package and of this module."""
+    files = sorted(Path(sys.modules[module].__file__).parent.glob("*.py")) + [Path(__file__)]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]

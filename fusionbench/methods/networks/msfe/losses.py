@@ -33,8 +33,15 @@ def discriminator_loss(d_real, d_fake) -> torch.Tensor:
     return 0.5 * (F.mse_loss(d_real, torch.ones_like(d_real)) + F.mse_loss(d_fake, torch.zeros_like(d_fake)))
 
 
-def attention_loss(fused, ir, vi) -> dict:
-    """Edge-consistency L1 against the element-wise max of the source edge maps + mean (1 - SSIM)."""
+def attention_loss(fused, ir, vi, *, intensity: float = 0.0) -> dict:
+    """Edge-consistency L1 against the element-wise max of the source edge maps + mean (1 - SSIM)
+    [+ ``intensity`` x L1 to the element-wise max of the sources (a deviation, see the recipe)]."""
     l_edge = F.l1_loss(edge_map(fused), torch.maximum(edge_map(ir), edge_map(vi)))
     l_ssim = 1.0 - 0.5 * (ssim(fused, ir) + ssim(fused, vi))
-    return {"total": l_edge + l_ssim, "edge": l_edge, "ssim": l_ssim}
+    terms = {"edge": l_edge, "ssim": l_ssim}
+    total = l_edge + l_ssim
+    if intensity:
+        terms["int"] = F.l1_loss(fused, torch.maximum(ir, vi))
+        total = total + intensity * terms["int"]
+    terms["total"] = total
+    return terms

@@ -123,15 +123,17 @@ class MSFE(nn.Module):
 
     Keyword-only parameters are the config's architecture keys: ``stem`` (16 in the paper),
     ``growth`` (16), ``att_width`` (attention hidden width, 16), ``disc_width``, ``att_input`` (``edges`` | ``edges+features``), ``skip_order``
-    (``mirrored`` | ``literal``), ``skip_merge`` (``sum`` | ``mean``), ``out_act`` (``clamp`` |
+    (``mirrored`` | ``literal``), ``skip_merge`` (``attention`` | ``mean`` | ``sum``), ``out_act`` (``clamp`` |
     ``sigmoid``) and the ablation switches ``use_dense_dilated``, ``use_attention``, ``use_skips``.
     Nothing down-samples, so any input size works.
     """
 
     def __init__(self, *, stem=16, growth=16, att_width=16, disc_width=32, att_input="edges", skip_order="mirrored",
-                 skip_merge="sum", out_act="clamp", use_dense_dilated=True, use_attention=True,
+                 skip_merge="attention", out_act="clamp", use_dense_dilated=True, use_attention=True,
                  use_skips=True):
         super().__init__()
+        if skip_merge not in ("attention", "mean", "sum"):
+            raise ValueError(f"skip_merge must be 'attention', 'mean' or 'sum', not {skip_merge!r}")
         widths = (stem + growth, stem + 2 * growth, stem + 3 * growth)
         self.extractor = Extractor(stem, growth, use_dense_dilated)
         self.attention = AttentionNet(att_width, widths[2], att_input == "edges+features") if use_attention else None
@@ -152,11 +154,25 @@ class MSFE(nn.Module):
     def forward(self, ir, vi):
         f_ir, s_ir = self.extractor(ir)
         f_vi, s_vi = self.extractor(vi)
+        w_ir = None
         if self.attention is not None:
             w_ir, w_vi = self.attention(edge_map(ir), edge_map(vi), f_ir, f_vi)
             f = f_ir * w_ir + f_vi * w_vi
         else:
             f = f_ir + f_vi
-        k = 0.5 if self.skip_merge == "mean" else 1.0
-        skips = [(a + b) * k for a, b in zip(s_ir, s_vi)]
-        return self._output(self.reconstructor(f, skips))
+        return self._output(self.reconstructor(f, self._merge_skips(s_ir, s_vi, w_ir)))
+
+    def _merge_skips(self, s_ir, s_vi, w_ir):
+        """Eq. 4's compensation skips from both sources.
+
+        ``sum`` (Eq. 4 literally) doubles the magnitudes the stage-1 reconstructor was trained on
+        (28-49 % of pixels clip on TNO 01/30); ``mean`` keeps them; ``attention`` (default) mixes
+        them with the channel-mean of the IR attention weight, so the skips follow the same
+        per-pixel choice as the fused features (a convex mix: stage-1 magnitudes are kept).
+        """
+        if self.skip_merge == "sum":
+            return [a + b for a, b in zip(s_ir, s_vi)]
+        if self.skip_merge == "mean" or w_ir is None:
+            return [(a + b) * 0.5 for a, b in zip(s_ir, s_vi)]
+        a = w_ir.mean(1, keepdim=True)
+        return [a * x + (1 - a) * y for x, y in zip(s_ir, s_vi)]

@@ -14,8 +14,12 @@ from fusionbench.methods.networks.msfe.losses import attention_loss, discriminat
 from fusionbench.methods.networks.msfe.model import ARCH_KEYS, MSFE
 from fusionbench.train.recipe import Recipe
 
-_COMMON = dict(att_input="edges", skip_order="mirrored", skip_merge="sum", out_act="clamp",
-               gamma_ssim=100.0, lambda_gan=1.0, att_width=16,
+# Two deviations from the paper's literal reading (specs/NETWORKS.md addendum, 2026-11-30):
+# skip_merge="attention" (Eq. 4's sum doubles the skips the frozen reconstructor saw and clips the
+# output) and stage2_intensity=1 (an L1 term to max(ir, vi) in stage 2: with the paper's edge + SSIM
+# loss alone the softmax attention settles on an average of the sources). 0 restores the paper's loss.
+_COMMON = dict(att_input="edges", skip_order="mirrored", skip_merge="attention", out_act="clamp",
+               gamma_ssim=100.0, lambda_gan=1.0, att_width=16, stage2_intensity=1.0,
                use_dense_dilated=True, use_attention=True, use_skips=True, use_gan=True)
 
 CONFIGS = {
@@ -107,9 +111,9 @@ class MSFERecipe(Recipe):
             return {k: float(v.detach()) for k, v in terms.items()}
         if not optimizers:
             with torch.no_grad():
-                terms = attention_loss(model(ir, vi), ir, vi)
+                terms = attention_loss(model(ir, vi), ir, vi, intensity=cfg["stage2_intensity"])
             return {k: float(v) for k, v in terms.items()}
-        terms = attention_loss(model(ir, vi), ir, vi)
+        terms = attention_loss(model(ir, vi), ir, vi, intensity=cfg["stage2_intensity"])
         optimizers["A"].zero_grad(set_to_none=True)
         terms["total"].backward()
         optimizers["A"].step()
