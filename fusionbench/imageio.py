@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -10,6 +12,49 @@ from PIL import Image, UnidentifiedImageError
 from fusionbench.errors import InputError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+MAX_PIXELS = 64_000_000  # default limit: ~50x the largest IVIF images (LLVIP 1280x1024, M3FD 1024x768)
+ENV_MAX_PIXELS = "FUSIONBENCH_MAX_PIXELS"
+
+
+def max_pixels() -> int:
+    """The largest image (width x height) read: ``$FUSIONBENCH_MAX_PIXELS``, else :data:`MAX_PIXELS`."""
+    text = os.environ.get(ENV_MAX_PIXELS, "").strip()
+    if not text:
+        return MAX_PIXELS
+    try:
+        value = int(float(text))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise InputError(ENV_MAX_PIXELS, f"must be a positive number of pixels, got {text!r}")
+    return value
+
+
+@contextlib.contextmanager
+def open_image(path):
+    """``PIL.Image.open`` that reads only the header, refuses images over :func:`max_pixels` and turns
+    every failure into :class:`InputError` naming ``path`` (never Pillow's decompression-bomb error)."""
+    path = os.fspath(path)
+    limit = max_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit decides
+            im = Image.open(path)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except UnidentifiedImageError:
+        raise InputError(path, "not a readable image (unknown format or corrupt file)") from None
+    except Image.DecompressionBombError as exc:
+        raise InputError(path, f"image too large ({exc}); limit {limit:,} pixels, "
+                               f"set {ENV_MAX_PIXELS} to change it") from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file, not a crash
+        raise InputError(path, f"not a readable image ({type(exc).__name__}: {exc})") from None
+    with im:
+        w, h = im.size
+        if w * h > limit:
+            raise InputError(path, f"image too large: {w}x{h} = {w * h:,} pixels, limit {limit:,} "
+                                   f"(set {ENV_MAX_PIXELS} to change it)")
+        yield im
 
 
 def read_image(path, *, allow_16bit: bool = False) -> np.ndarray:
@@ -18,10 +63,11 @@ def read_image(path, *, allow_16bit: bool = False) -> np.ndarray:
     RGBA and LA drop their alpha channel, palette images are expanded to RGB.
     16-bit files raise :class:`InputError` unless ``allow_16bit`` (then ``uint16`` is returned):
     every reference toolbox reads 8-bit files, so silently rescaling would change the numbers.
+    Images over :func:`max_pixels` and every decoding failure raise :class:`InputError` naming the file.
     """
     path = os.fspath(path)
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im.load()
             mode = im.mode
             if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
@@ -38,11 +84,9 @@ def read_image(path, *, allow_16bit: bool = False) -> np.ndarray:
                 raise InputError(path, f"unsupported image mode {mode!r}")
     except InputError:
         raise
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except UnidentifiedImageError:
-        raise InputError(path, "not a readable image (unknown format or corrupt file)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except MemoryError:
+        raise InputError(path, f"out of memory decoding it; lower {ENV_MAX_PIXELS} or free memory") from None
+    except Exception as exc:  # noqa: BLE001 - OSError, SyntaxError, ValueError, zlib.error, ...
         raise InputError(path, f"corrupt or truncated image ({exc})") from None
     if arr.size == 0:
         raise InputError(path, "empty image")
@@ -50,11 +94,17 @@ def read_image(path, *, allow_16bit: bool = False) -> np.ndarray:
 
 
 def write_image(path, image: np.ndarray) -> None:
-    """Write a uint8 gray or RGB array (float input in [0, 1] is scaled and rounded)."""
+    """Write a uint8 gray or RGB array (float input in [0, 1] is scaled and rounded), atomically.
+
+    The format follows the extension (:data:`IMAGE_EXTENSIONS`); an unknown extension or a place
+    that cannot be written raises :class:`InputError` naming ``path``.
+    """
+    from fusionbench.store.export import check_output, write_atomic
     arr = np.asarray(image)
     if arr.dtype != np.uint8:
         arr = np.clip(np.round(arr.astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    Image.fromarray(arr).save(path)
+    path = check_output(path, IMAGE_EXTENSIONS)
+    fmt = Image.registered_extensions()[path.suffix.lower()]
+    write_atomic(path, lambda tmp: Image.fromarray(arr).save(tmp, format=fmt))

@@ -144,3 +144,22 @@ def test_cli_metrics_lists_cards_and_profiles():
     for name in ["Qabf", "Qcv", "VIFF", "cddfuse", "tang2022", "vifb"]:
         assert name in out.stdout
     assert "ssim_data_range" in _cli("metrics", "--profile", "tang2023").stdout
+
+
+def test_unit_float_arrays_warn_and_input_range_scales(triple):
+    import warnings
+
+    from fusionbench.metrics import InputRangeWarning
+    F, A, B = (x.astype(np.float64) / 255.0 for x in triple)
+    with pytest.warns(InputRangeWarning) as caught:
+        fb.compute(F, A, B, metrics=["EN"], backend="numpy")
+    assert [str(w.message).split(":")[0] for w in caught] == ["fused", "ir", "vi"]
+    assert "float array with maximum 0.972549 is scored on the 0..255 scale" in str(caught[0].message)
+    assert "input_range='unit'" in str(caught[0].message)
+    on_bytes = fb.compute(*triple, metrics=["EN"], backend="numpy")["EN"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither the right scale nor an explicit 'byte' warns
+        assert fb.compute(F, A, B, metrics=["EN"], backend="numpy", input_range="unit")["EN"] == on_bytes
+        fb.compute(F, A, B, metrics=["EN"], backend="numpy", input_range="byte")
+        fb.compute(*(x.astype(np.float32) for x in triple), metrics=["EN"], backend="numpy")
+        fb.compute(np.zeros((30, 34)), A * 255, B * 255, metrics=["EN"], backend="numpy")  # black: same on both

@@ -15,8 +15,11 @@ def _batch(seed=0, n=2, h=32, w=32):
 
 
 def test_parameter_counts_match_spec():
+    # training-only extras: spec counts with the 3-way classifier; the adversarial one adds a class
     for c, inf, extra in ((16, 96_533, 7_140), (64, 1_533_413, 111_492)):
-        m = S2FNet(channels=c)
+        m = S2FNet(channels=c, classifier="3way")
+        assert sum(p.numel() for p in S2FNet(channels=c).classifier.parameters()) == \
+            sum(p.numel() for p in m.classifier.parameters()) + c + 1
         total = sum(p.numel() for p in m.parameters())
         assert (m.inference_parameters(), total - m.inference_parameters()) == (inf, extra)
 
@@ -59,7 +62,7 @@ def test_few_steps_lower_the_loss():
 def test_ablation_switches_change_the_graph():
     C = 16
     full = RECIPE.build_model("small")
-    assert hasattr(full, "enc_s") and hasattr(full, "eca") and full.classifier.fc.out_features == 3
+    assert hasattr(full, "enc_s") and hasattr(full, "eca") and full.classifier.fc.out_features == 4
     m = RECIPE.build_model("small", "no_shared_branch")
     assert not hasattr(m, "enc_s") and m.dec_v[0][0].in_channels == C
     assert m.classifier.fc.out_features == 2 and m.aux_decoder[0][0].in_channels == C
@@ -93,3 +96,19 @@ def test_named_options():
     assert hasattr(S2FNet(channels=8, shared_siamese=False), "enc_s2")
     with pytest.raises(TypeError):
         S2FNet(level_resolution="ushape")  # removed from the switches (see the class notes)
+
+
+def test_adversarial_classifier_is_bounded_and_trains_both_sides():
+    torch.manual_seed(0)
+    net = S2FNet(channels=8)
+    feats = [{k: torch.randn(2, 8, 12, 12, requires_grad=True) for k in ("v", "r", "sv", "sr")}]
+    loss = net.modality_loss(feats)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(feats[0][k].grad.abs().sum() > 0 for k in ("v", "r", "sv", "sr"))
+    assert net.classifier.fc.weight.grad.abs().sum() > 0
+    # the encoder-side confusion term cannot be driven below log 2 (a reversed CE could diverge)
+    with torch.no_grad():
+        for _ in range(3):
+            big = {k: 100 * v for k, v in feats[0].items()}
+            assert net.modality_loss([big]) > 0

@@ -61,7 +61,7 @@ def test_key_depends_on_pixels_profile_and_options(vifb, tmp_path):
     p.unlink()
     res = evaluate([vifb], ["average"], store=store, **KW)
     assert (res.computed, res.reused) == (3, 9)
-    assert score_key("d", "p", "{}", "1", "EN") != score_key("d", "p", "{}", "2", "EN")  # metric version
+    assert score_key("d", "p", "{}", "1", "EN", "fp64") != score_key("d", "p", "{}", "2", "EN", "fp64")  # version
 
 
 def test_two_concurrent_runs_share_a_store(tmp_path):

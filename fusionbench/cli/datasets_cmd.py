@@ -59,9 +59,13 @@ def run_info(args):
         print(f"{'local':14s} not found ({exc})")
         return 0
     from fusionbench.datasets.layout import image_size
-    sizes = {}
+    sizes, unreadable = {}, {}
     for p in ds.pairs:
-        sz = image_size(p.ir)
+        try:
+            sz = image_size(p.ir)
+        except FusionBenchError as exc:  # listed with the other problems, the rest is described
+            unreadable[p.name] = str(exc)
+            continue
         sizes[sz] = sizes.get(sz, 0) + 1
     top = ", ".join(f"{h}x{w} x{n}" for (h, w), n in sorted(sizes.items(), key=lambda kv: -kv[1])[:5])
     print(f"{'local':14s} {ds.describe()}")
@@ -69,7 +73,7 @@ def run_info(args):
     print(f"{'sizes (HxW)':14s} {len(sizes)} distinct: {top}{' ...' if len(sizes) > 5 else ''}")
     if ds.is_sample:
         print(f"{'note':14s} this is the BUNDLED SAMPLE, not the full dataset")
-    for name, reason in ds.problems.items():
+    for name, reason in {**ds.problems, **unreadable}.items():
         print(f"{'problem':14s} {name}: {reason}")
     return 0
 

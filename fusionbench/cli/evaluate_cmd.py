@@ -71,6 +71,22 @@ def means_table(summary, metrics, methods) -> dict:
     return out
 
 
+def _with_n(summary, rows, metrics) -> list:
+    """Rows [method, n pairs, mean text per metric]; a mean over fewer images (NaN values skipped)
+    shows its own n, e.g. ``1.5957 (n=40)``."""
+    count = {(r.method, r.metric): (int(r.n), int(r.n + r.n_nan)) for r in summary.itertuples()}
+    out = []
+    for method, *means in rows:
+        pairs = max((count.get((method, m), (0, 0))[1] for m in metrics), default=0)
+        cells = []
+        for m, v in zip(metrics, means):
+            n = count.get((method, m), (0, 0))[0]
+            text = "–" if v != v else f"{v:.4f}"
+            cells.append(text + (f" (n={n})" if n < pairs else ""))
+        out.append([method, pairs] + cells)
+    return out
+
+
 def _latex(frame, tables, metrics) -> str:
     try:
         from fusionbench.report.tables import render_table
@@ -90,9 +106,15 @@ def _latex(frame, tables, metrics) -> str:
 def run(args):
     from tabulate import tabulate
 
+    from fusionbench.errors import InputError
     from fusionbench.runner import evaluate
-    from fusionbench.store.export import write_frame
+    from fusionbench.store.export import check_output, json_safe, write_frame
 
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs", f"must be at least 1, got {args.jobs}")
+    for path in (args.out, args.summary_out):  # before any scoring, not after it
+        if path:
+            check_output(path)
     methods = _methods(args)
     from fusionbench.datasets import resolve_dataset
     datasets = [resolve_dataset(d, data_root_dir=args.data_root, split=args.split, subset=args.subset)
@@ -115,15 +137,13 @@ def run(args):
         print(f"wrote {len(summary)} rows to {write_frame(summary, args.summary_out)}", file=sys.stderr)
     if args.format == "table":
         for ds, rows in tables.items():
-            n = summary[summary.dataset == ds].groupby("method")["n"].max().to_dict()
-            rows = [[r[0], n.get(r[0], 0)] + r[1:] for r in rows]
-            print(f"\n{ds} (profile {result.profile}; mean over n images)")
-            print(tabulate(rows, headers=["method", "n"] + metrics, floatfmt=".4f"))
+            print(f"\n{ds} (profile {result.profile}; mean over n images, or over the (n=K) images with a value)")
+            print(tabulate(_with_n(summary[summary.dataset == ds], rows, metrics), headers=["method", "n"] + metrics,
+                           disable_numparse=True, colalign=("left",) + ("right",) * (len(metrics) + 1)))
     elif args.format == "csv":
         sys.stdout.write(summary.to_csv(index=False, float_format="%.10g"))
     elif args.format == "json":
-        print(json.dumps(summary.astype(object).where(summary.notna(), None).to_dict(orient="records"),
-                         indent=1))
+        print(json.dumps(json_safe(summary.astype(object).to_dict(orient="records")), indent=1, allow_nan=False))
     else:
         print(_latex(frame, tables, metrics))
     for w in result.warnings:

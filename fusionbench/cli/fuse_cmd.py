@@ -18,9 +18,12 @@ def _pairs(ir, vi, out):
 
     from fusionbench.errors import InputError
     from fusionbench.imageio import IMAGE_EXTENSIONS
+    from fusionbench.store.export import check_output
     ir, vi, out = Path(ir), Path(vi), Path(out)
     if not ir.is_dir():
+        check_output(out, IMAGE_EXTENSIONS)  # before fusing: known extension, writable folder
         return [(ir, vi, out)]
+    check_output(out / ".probe.png", (".png",))
     if not vi.is_dir():
         raise InputError(vi, "must be a folder when --ir is a folder")
     vis = {p.stem: p for p in vi.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS}
@@ -35,8 +38,8 @@ def run(args):
     from fusionbench.imageio import read_image, write_image
     from fusionbench.methods import get_method
 
-    method = get_method(args.method, device=args.device)
     pairs = _pairs(args.ir, args.vi, args.out)
+    method = get_method(args.method, device=args.device)
     for ir_p, vi_p, out_p in pairs:
         ir, vi = read_image(ir_p), read_image(vi_p)
         if ir.shape[:2] != vi.shape[:2]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 from tabulate import tabulate
 
@@ -32,8 +31,9 @@ def run(args) -> int:
                      backend=args.backend, names=(args.fused, args.ir, args.vi),
                      **parse_options(args.option))
     if args.format == "json":
-        print(json.dumps({"values": {k: (None if math.isnan(v) else v) for k, v in result.items()},
-                          **result.metadata()}, indent=2, default=str))
+        from fusionbench.store.export import json_safe
+        print(json.dumps(json_safe({"values": dict(result.items()), **result.metadata()}), indent=2, default=str,
+                         allow_nan=False))
     elif args.format == "csv":
         print("metric,value")
         for k, v in result.items():

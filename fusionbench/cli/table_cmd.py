@@ -43,6 +43,10 @@ def register(sub):
                    help="instead: published values beside these results (same method/dataset)")
     p.add_argument("--stats", action="store_true",
                    help="instead: bootstrap 95%% CI and Wilcoxon p-value vs the best, per metric")
+    p.add_argument("--latest", action="store_true",
+                   help="where an image holds several values for one method (a --fused folder changed after "
+                        "it was scored, two folders with one name), use the most recently stored one; "
+                        "without it such results are refused")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.set_defaults(func=run)
 
@@ -51,9 +55,14 @@ def run(args):
     from fusionbench.report.results import load_any
     df = load_any(args.results)
     if args.published or args.stats:
-        from fusionbench.report.results import select
-        df = select(df, dataset=args.dataset, profile=args.profile, metric=_csv(args.metrics),
-                    method=_csv(args.methods))
+        from fusionbench.report.results import check_selection, distinct_results, select
+        src = str(args.results or "result store")
+        sel = dict(dataset=args.dataset, profile=args.profile, metric=_csv(args.metrics), method=_csv(args.methods))
+        if args.profile is not None and (df["profile"] == args.profile).any():  # a stored label
+            df, sel["profile"] = select(df, profile=args.profile), None
+        df = distinct_results(df, latest=args.latest, name=src)
+        check_selection(df, src, **sel)
+        df = select(df, **sel)
     if args.published:
         from fusionbench.report.published import compare, render_comparison
         text = render_comparison(compare(df), fmt=args.format, precision=args.precision)
@@ -70,9 +79,10 @@ def run(args):
                             metrics=_csv(args.metrics), methods=_csv(args.methods),
                             datasets=args.dataset, profile=args.profile,
                             precision=args.precision, std=args.std, n=args.n,
-                            alpha=args.significance, labels=labels or None)
+                            alpha=args.significance, labels=labels or None, latest=args.latest)
     if args.output:
-        Path(args.output).write_text(text)
+        from fusionbench.store.export import write_atomic
+        write_atomic(Path(args.output), lambda tmp: tmp.write_text(text))
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -140,22 +140,29 @@ def pair_folder(folder, split: str | None = None, *, default_split: str | None =
 
 
 def fused_by_stem(folder) -> dict:
-    """stem -> path of the images in a folder of fused results (flat; names matched by stem)."""
+    """stem -> path of the images in a folder of fused results (flat; names matched by stem).
+
+    Two images with one stem (``X.png`` and ``X.bmp``) raise :class:`InputError` naming both: which
+    one was meant cannot be guessed.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(str(folder), "fused-image folder not found")
-    out = {}
+    out, twice = {}, []
     for p in sorted(folder.iterdir()):
         if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS:
+            if p.stem in out:
+                twice.append(f"{Path(out[p.stem]).name} and {p.name}")
             out.setdefault(p.stem, os.fspath(p))
+    if twice:
+        raise InputError(str(folder), f"several fused images share a name: {'; '.join(twice)}; "
+                                      "keep one file per image")
     return out
 
 
 def image_size(path) -> tuple:
-    """(height, width) from the file header, without decoding the pixels."""
-    from PIL import Image
-    try:
-        with Image.open(path) as im:
-            return im.size[1], im.size[0]
-    except OSError as exc:
-        raise InputError(os.fspath(path), f"not a readable image ({exc})") from None
+    """(height, width) from the file header, without decoding the pixels; :class:`InputError` for an
+    unreadable file or one over the pixel limit (:func:`fusionbench.imageio.max_pixels`)."""
+    from fusionbench.imageio import open_image
+    with open_image(path) as im:
+        return im.size[1], im.size[0]

@@ -2,7 +2,7 @@
 
 from fusionbench.metrics.cards import ALL_METRICS, CARDS, DEFAULT_METRICS, VIFB_METRICS, MetricCard, get_card
 from fusionbench.metrics.compute import compute, resolve_metrics, score_planes
-from fusionbench.metrics.pipeline import prepare
+from fusionbench.metrics.pipeline import InputRangeWarning, prepare
 from fusionbench.metrics.profiles import OPTION_VALUES, PROFILES, Profile, get_profile
 from fusionbench.metrics.result import METRIC_VERSION, MetricResult
 
@@ -10,6 +10,7 @@ __all__ = [
     "ALL_METRICS",
     "CARDS",
     "DEFAULT_METRICS",
+    "InputRangeWarning",
     "METRIC_VERSION",
     "OPTION_VALUES",
     "PROFILES",

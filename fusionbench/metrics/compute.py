@@ -20,10 +20,11 @@ def resolve_metrics(metrics, profile) -> tuple:
         return DEFAULT_METRICS
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]
-    out = []
-    for m in metrics:
-        out.append(get_card(m).name)
-    return tuple(out)
+    out = tuple(get_card(m).name for m in metrics)
+    if not out:
+        raise InputError("metrics", "no metric names given; name at least one (e.g. EN,SSIM) or leave "
+                                    "the option out for the profile's table")
+    return out
 
 
 def score_planes(planes: Planes, metrics, opts, backend) -> dict:
@@ -38,14 +39,18 @@ def score_planes(planes: Planes, metrics, opts, backend) -> dict:
 
 
 def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="auto", device=None,
-            input_range="byte", strict=False, names=None, **options) -> MetricResult:
+            input_range=None, strict=False, names=None, **options) -> MetricResult:
     """Score one fused image against its infrared and visible sources.
 
     Parameters
     ----------
     fused, ir, vi : path or array
         Image files (PNG, JPEG, BMP, TIFF; gray, RGB or RGBA) or arrays (H, W) / (H, W, 3),
-        uint8, uint16 or float. Float arrays are on 0..255 unless ``input_range='unit'``.
+        uint8, uint16 or float.
+    input_range : {None, "byte", "unit"}
+        Scale of float arrays: ``"byte"`` 0..255, ``"unit"`` [0, 1] (multiplied by 255). ``None``
+        (default) reads 0..255 and warns (:class:`~fusionbench.metrics.pipeline.InputRangeWarning`)
+        when a float array's maximum is in (0, 1], the sign of a [0, 1] image scored on the wrong scale.
     metrics : sequence of str, optional
         Metric names (see ``fusionbench.metrics.CARDS``); default: the profile's table.
     profile : str

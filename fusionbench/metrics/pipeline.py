@@ -6,6 +6,7 @@ Everything ends as float64 2-D planes holding the grey levels the reference tool
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +27,17 @@ def u8(x):
     return np.clip(round_away(x), 0.0, 255.0)
 
 
-def load(image, name: str, *, input_range: str = "byte", quantize: str = "round_even") -> np.ndarray:
-    """Read a path or array into float64 (H, W) or (H, W, 3) on the 0..255 scale, validated."""
+class InputRangeWarning(UserWarning):
+    """A float array that looks like it is on [0, 1] is scored on the 0..255 scale."""
+
+
+def load(image, name: str, *, input_range: str | None = None, quantize: str = "round_even") -> np.ndarray:
+    """Read a path or array into float64 (H, W) or (H, W, 3) on the 0..255 scale, validated.
+
+    Float arrays are on 0..255 (``input_range=None`` or ``"byte"``) or on [0, 1] (``"unit"``). With
+    ``None`` a float array whose maximum lies in (0, 1] raises :class:`InputRangeWarning`: it is most
+    likely on [0, 1], and read on 0..255 it would give wrong numbers (EN 0.62 instead of 7.14).
+    """
     if isinstance(image, (str, os.PathLike)):
         name = os.fspath(image)
         image = read_image(image)
@@ -54,6 +64,12 @@ def load(image, name: str, *, input_range: str = "byte", quantize: str = "round_
             raise InputError(name, "contains NaN or infinite values")
         if input_range == "unit":
             out = out * 255.0
+        elif input_range is None:
+            peak = float(out.max())
+            if 0.0 < peak <= 1.0:
+                warnings.warn(f"{name}: float array with maximum {peak:g} is scored on the 0..255 scale; if it is "
+                              "on [0, 1] pass input_range='unit' (or multiply by 255), if 0..255 is right pass "
+                              "input_range='byte' to silence this warning", InputRangeWarning, stacklevel=4)
         elif input_range != "byte":
             raise InputError(name, f"input_range must be 'unit' or 'byte', got {input_range!r}")
     if quantize == "round_even":
@@ -93,7 +109,7 @@ class Planes:
     fused_rgb: np.ndarray | None  # the 3-channel fused image in per-channel mode (for SF)
 
 
-def prepare(fused, ir, vi, opts, *, input_range: str = "byte", names=("fused", "ir", "vi")) -> Planes:
+def prepare(fused, ir, vi, opts, *, input_range: str | None = None, names=("fused", "ir", "vi")) -> Planes:
     """Apply a profile's input pipeline to one triple (paths or arrays)."""
     quant = opts["fused_quantize"]
     f = load(fused, names[0], input_range=input_range, quantize=quant)

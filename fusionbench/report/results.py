@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fusionbench.errors import InputError
+from fusionbench.errors import InputError, did_you_mean
 
 LONG_COLUMNS = ("dataset", "method", "image", "profile", "metric", "value")
 _DEFAULTS = {"dataset": "dataset", "image": "", "profile": ""}
@@ -103,6 +103,112 @@ def select(df: pd.DataFrame, **filters) -> pd.DataFrame:
         want = [want] if isinstance(want, str) or not hasattr(want, "__iter__") else list(want)
         mask &= df[col].isin([str(w) for w in want]).to_numpy()
     return df[mask]
+
+
+_KINDS = {"dataset": "dataset", "method": "method", "metric": "metric", "profile": "profile"}
+
+
+def check_selection(df: pd.DataFrame, name="results", **wanted) -> None:
+    """Raise :class:`InputError` naming ``name`` when a selected value (``method=["gff", "foo"]``)
+    is not in column ``method`` of ``df``, with a "did you mean" hint and the values present."""
+    problems = []
+    for col, want in wanted.items():
+        if want is None:
+            continue
+        want = [want] if isinstance(want, str) else list(want)
+        have = list(dict.fromkeys(df[col].astype(str))) if col in df.columns else []
+        for w in want:
+            if str(w) not in have:
+                shown = ", ".join(have[:20]) + (", ..." if len(have) > 20 else "")
+                problems.append(f"no {_KINDS.get(col, col)} {w!r} in these results{did_you_mean(w, have)}; "
+                                f"present: {shown or '(none)'}")
+    if problems:
+        raise InputError(name, "; ".join(problems))
+
+
+def _relabel(df, column, label) -> None:
+    """Within each profile label whose rows hold more than one value of ``column``, make the profile
+    label ``label(profile, value)`` so that different values are different groups."""
+    values = df[column].astype(object).where(df[column].notna(), "")
+    for prof in list(dict.fromkeys(df["profile"])):
+        rows = df["profile"] == prof
+        if values[rows].nunique() > 1:
+            df.loc[rows, "profile"] = [label(prof, v) for v in values[rows]]
+
+
+def _options_label(profile, text) -> str:
+    """``cddfuse+overrides`` + options JSON -> ``cddfuse+ssim_data_range=1`` (options that differ from
+    the base profile's); a short hash when the base profile is unknown."""
+    import hashlib
+    import json
+    base = profile.split("+")[0]
+    try:
+        from fusionbench.metrics.profiles import get_profile
+        from fusionbench.store.sqlite import options_json
+        ref = json.loads(options_json(get_profile(base).options))
+        opts = json.loads(text)
+    except Exception:  # noqa: BLE001 - unknown profile or options that are not JSON
+        return f"{profile}#{hashlib.sha256(str(text).encode()).hexdigest()[:8]}"
+    diff = [f"{k}={opts[k]}" for k in sorted(opts) if ref.get(k) != opts[k]]
+    return base + ("+" + ",".join(diff) if diff else "")
+
+
+def distinct_results(df: pd.DataFrame, *, latest: bool = False, name="results") -> pd.DataFrame:
+    """Make sure no mean mixes values that are not the same thing; returns a relabelled copy.
+
+    Rows of one profile label with different options (two ``cddfuse+overrides`` runs) get their
+    options in the profile label (``cddfuse+ssim_data_range=1``); different backend classes
+    (``fp64``/``fp32``, see :func:`fusionbench.store.backend_class`) or metric versions get
+    ``[fp32]`` / ``[v2]`` appended, so they become separate column groups.
+
+    Parameters
+    ----------
+    latest : bool
+        When one (dataset, method, image, profile, metric) still has several values after that, they
+        come from different pixels: a ``--fused`` folder whose images changed, or two folders with
+        one name. Keep only the most recently stored value (a store's ``stored`` order, else the
+        ``created`` time) instead of raising.
+
+    Raises
+    ------
+    InputError
+        Several values for one image and metric, without ``latest``.
+    """
+    df = as_long(df, name=name)
+    if "options" in df.columns:
+        _relabel(df, "options", _options_label)
+    if "backend_class" not in df.columns and "backend" in df.columns:
+        from fusionbench.store.sqlite import backend_class
+        df["backend_class"] = df["backend"].map(lambda b: backend_class(b) if isinstance(b, str) and b else None)
+    if "backend_class" in df.columns:
+        _relabel(df, "backend_class", lambda p, v: f"{p} [{v or 'unknown backend'}]")
+    if "metric_version" in df.columns:
+        _relabel(df, "metric_version", lambda p, v: f"{p} [v{v}]")
+    keys = ["dataset", "method", "image", "profile", "metric"]
+    df = df.drop_duplicates(keys + ["value"])
+    dup = df.duplicated(keys, keep=False)
+    if not dup.any():
+        return df
+    order = "stored" if "stored" in df.columns else "created"  # a store's insertion order, else the time
+    if latest and order in df.columns:
+        when = df[order] if order == "stored" else df[order].astype(str)
+        newest = when == when.groupby([df[k] for k in keys]).transform("max")
+        kept = df[newest]
+        if not kept.duplicated(keys).any():
+            return kept
+        dup = kept.duplicated(keys, keep=False)
+        df = kept
+    d = df[dup].sort_values(keys)
+    first = d.iloc[0]
+    vals = d[(d[keys] == first[keys]).all(axis=1)]["value"].tolist()
+    n = len(d.drop_duplicates(keys))
+    raise InputError(name, f"{n} image/metric cell(s) hold different values that would be averaged, e.g. "
+                           f"{first['dataset']} / {first['method']} / {first['image']} / {first['profile']} / "
+                           f"{first['metric']}: {', '.join(f'{v:.6g}' for v in vals)}. They come from different "
+                           f"fused images (a --fused folder changed after it was scored, or two folders share "
+                           f"the name {first['method']!r}). Evaluate them under distinct --name values or "
+                           f"into a fresh --store, or pass --latest to keep the most recently stored value"
+                           + ("" if order in df.columns else " (needs a 'created' column)"))
 
 
 def summarise(df: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fusionbench.errors import InputError
-from fusionbench.report.results import as_long, select, summarise
+from fusionbench.report.results import as_long, check_selection, distinct_results, select, summarise
 
 BEST, SECOND = 1, 2
 
@@ -66,6 +66,7 @@ class Cell:
     n: int = 0
     mark: int = 0
     tied_with_best: bool = False  # not significantly different from the best (significance)
+    incomplete: bool = False  # mean over fewer images than the column's other methods (n shown)
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _group_keys(summary, datasets, profile):
 
 def build_table(results, *, metrics=None, datasets=None, methods=None, profile=None,
                 precision=4, directions=None, std=False, n=False, alpha=None,
-                n_boot=0, labels=None) -> Table:
+                n_boot=0, labels=None, latest=False) -> Table:
     """Summarise long-format results into a :class:`Table`.
 
     Parameters
@@ -120,9 +121,26 @@ def build_table(results, *, metrics=None, datasets=None, methods=None, profile=N
         signed-rank test, p >= alpha) with a dagger.
     labels : dict, optional
         dataset -> printed group label.
+    latest : bool
+        Where one image holds several values (see :func:`fusionbench.report.results.distinct_results`),
+        keep the most recently stored one instead of raising.
+
+    Values that are not the same thing (other options, backend class, metric version) become
+    separate groups; selectors absent from the results raise :class:`InputError` with a hint. A mean
+    over a different set of images than the other methods of its column (missing images or NaN
+    values) is marked ``‡`` with its own n.
     """
+    src = "results" if isinstance(results, pd.DataFrame) else str(results)
     df = as_long(results)
-    df = select(df, profile=profile, metric=metrics, method=methods)
+    raw_profile = profile is not None and (df["profile"] == profile).any()
+    if raw_profile:  # a stored label (e.g. cddfuse+overrides), maybe split into groups below
+        df = select(df, profile=profile)
+    df = distinct_results(df, latest=latest, name=src)
+    if profile is not None and not raw_profile:
+        check_selection(df, src, profile=profile)
+        df = select(df, profile=profile)
+    check_selection(df, src, dataset=datasets, method=methods, metric=metrics)
+    df = select(df, metric=metrics, method=methods)
     if df.empty:
         raise InputError("results", "no rows left after selecting the requested "
                                     "metrics / methods / profile")
@@ -147,13 +165,23 @@ def build_table(results, *, metrics=None, datasets=None, methods=None, profile=N
             col = sub[sub["metric"] == m].set_index("method")
             means = [col["mean"].get(r, math.nan) for r in rows]
             marks = rank_marks(means, higher=higher[m], decimals=prec[m])
+            sets = _image_sets(df, dataset, prof, m, rows)
+            union = set().union(*sets.values()) if sets else set()
             for r, mean, mark in zip(rows, means, marks):
                 if r in col.index:
                     cells[(r, label, m)] = Cell(float(mean), float(col.at[r, "std"]),
-                                                int(col.at[r, "n"]), mark)
+                                                int(col.at[r, "n"]), mark,
+                                                incomplete=sets.get(r, set()) != union)
             if alpha is not None:
                 _mark_ties(df, dataset, prof, m, higher[m], alpha, rows, label, cells)
     return Table(groups, rows, cells, prec, higher, std=std, n=n, alpha=alpha)
+
+
+def _image_sets(df, dataset, prof, metric, rows) -> dict:
+    """method -> the images with a finite value of ``metric`` in one column group."""
+    sub = df[(df["dataset"] == dataset) & (df["profile"] == prof) & (df["metric"] == metric)
+             & df["method"].isin(rows) & np.isfinite(df["value"])]
+    return {m: set(g) for m, g in sub.groupby("method", sort=False)["image"]}
 
 
 def _mark_ties(df, dataset, prof, metric, higher, alpha, rows, label, cells):
@@ -199,6 +227,10 @@ def _n_text(table, method, label, metrics):
     return str(ns[0]) if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
 
 
+def _partial(cell) -> bool:
+    return cell.incomplete and np.isfinite(cell.mean)
+
+
 def _value_text(table, cell, metric, style):
     d = table.precision[metric]
     if cell is None:
@@ -211,8 +243,12 @@ def _value_text(table, cell, metric, style):
             txt = rf"\underline{{{txt}}}"
         if cell.tied_with_best:
             txt += r"\textsuperscript{\dag}"
+        if _partial(cell):
+            txt += r"\textsuperscript{\ddag}"
         if table.std and np.isfinite(cell.std):
             txt += rf" {{\scriptsize$\pm${_fmt(cell.std, d)}}}"
+        if _partial(cell):
+            txt += rf" {{\scriptsize($n$={cell.n})}}"
     else:
         if cell.mark == BEST:
             txt = f"**{txt}**"
@@ -220,8 +256,12 @@ def _value_text(table, cell, metric, style):
             txt = f"<ins>{txt}</ins>"
         if cell.tied_with_best:
             txt += "†"
+        if _partial(cell):
+            txt += "‡"
         if table.std and np.isfinite(cell.std):
             txt += f" ± {_fmt(cell.std, d)}"
+        if _partial(cell):
+            txt += f" (n={cell.n})"
     return txt
 
 
@@ -239,6 +279,10 @@ def _legend(table, style):
         if table.alpha is not None:
             parts.append(f"†: not significantly different from the best (paired Wilcoxon "
                          f"signed-rank test, p ≥ {table.alpha:g}).")
+    if any(_partial(c) for c in table.cells.values()):
+        parts.append(r"\ddag: mean over only $n$ of the column's images (missing or NaN values), not directly "
+                     r"comparable." if style == "latex" else
+                     "‡: mean over only n of the column's images (missing or NaN values), not directly comparable.")
     if table.std:
         parts.append("Values are mean ± standard deviation over images.")
     return " ".join(parts)
@@ -320,6 +364,7 @@ def to_latex(table: Table, *, caption=None, label=None, legend=True) -> str:
 def to_frame(table: Table) -> pd.DataFrame:
     """Wide DataFrame: one row per method, columns ``<group>/<metric>`` (+ ``_std``, ``_n``)."""
     records = []
+    partial = any(_partial(c) for c in table.cells.values())  # then n is part of every value
     for r in table.rows:
         rec = {"method": r}
         for g, metrics in table.groups:
@@ -329,7 +374,7 @@ def to_frame(table: Table) -> pd.DataFrame:
                 rec[key] = round(c.mean, table.precision[m]) if c else math.nan
                 if table.std:
                     rec[key + "_std"] = round(c.std, table.precision[m]) if c else math.nan
-                if table.n:
+                if table.n or partial:
                     rec[key + "_n"] = c.n if c else 0
                 if table.alpha is not None:
                     rec[key + "_tied_with_best"] = bool(c and c.tied_with_best)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from fusionbench import __version__
 from fusionbench.datasets.resolve import Dataset, resolve_dataset
+from fusionbench.errors import InputError
 from fusionbench.methods.external import FusedFolder
 from fusionbench.methods.registry import canonical_name
 from fusionbench.metrics.compute import resolve_metrics
@@ -74,7 +75,8 @@ def _method_entries(methods, weights_dir):
             label = canonical_name(m)
             entry, folder = {"kind": "method", "name": label, "weights_dir": weights_dir}, None
         if label in seen:
-            raise ValueError(f"method name {label!r} given twice; use --name to tell them apart")
+            raise InputError("methods", f"{label!r} given twice; give each method once (and a distinct "
+                                        "--name to each --fused folder)")
         seen.add(label)
         out.append((label, dict(entry, label=label), folder))
     return out
@@ -113,6 +115,8 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     RunResult
         Records in a fixed order (dataset, method, image, metric) independent of the executor.
     """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InputError("--jobs", f"must be a whole number of worker processes >= 1, got {jobs!r}")
     prof = get_profile(profile, **options)
     metric_names = resolve_metrics(metrics, prof)
     opts_text = options_json(prof.options)
@@ -120,6 +124,9 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     _preflight(entries, device)
     dsets = [d if isinstance(d, Dataset) else
              resolve_dataset(d, data_root_dir=data_root, split=split, subset=subset) for d in datasets]
+    for ds in dsets:
+        if not ds.pairs and not ds.problems:
+            raise InputError(ds.root, f"dataset {ds.label} has no image pairs (nothing to score)")
     own_store = not isinstance(store, ResultStore)
     st = store if not own_store else ResultStore(store)
     cache_path = os.path.abspath(st.path) if fused_cache and st.path != ":memory:" else None
@@ -184,7 +191,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                         rec = dict(dataset=task["dataset"], method=r["method"], image=res["image"],
                                    profile=prof.label, metric=m, key=key, locator=loc, options=opts_text,
                                    metric_version=METRIC_VERSION, pixel_digest=r["digest"],
-                                   weights=r["weights"])
+                                   weights=r["weights"], backend_class=r["backend_class"])
                         if m in r["values"]:
                             rec.update(value=r["values"][m], backend=r["backend"], fusionbench_version=version,
                                        git_hash=git, created=stamp)

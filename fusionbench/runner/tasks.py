@@ -79,7 +79,7 @@ def score_pair(task: dict) -> dict:
     Fused images come from ``task["store"]`` when it holds them (see :mod:`fusionbench.store.fused`).
 
     Returns ``{"index", "image", "results": [{"method", "digest", "keys", "values", "backend",
-    "weights", "fused", "cached", "error"}]}``; ``values`` holds only the metrics whose key was not
+    "backend_class", "weights", "fused", "cached", "error"}]}``; ``values`` holds only the metrics whose key was not
     in ``task["known"]``, ``fused`` the cache row of an image fused here (or None), ``cached``
     whether the fused image came from the store.
     """
@@ -89,11 +89,12 @@ def score_pair(task: dict) -> dict:
     from fusionbench.metrics.profiles import get_profile
     from fusionbench.metrics.result import METRIC_VERSION
     from fusionbench.store.fused import open_reader
-    from fusionbench.store.sqlite import score_key
+    from fusionbench.store.sqlite import backend_class, score_key
 
     prof = get_profile(task["profile"], **task["overrides"])
     backend = _cached(("backend", task["backend"], task["device"]),
                       lambda: get_backend(task["backend"], task["device"]))
+    bclass = backend_class(backend.name)
     cache = _cached(("fused", task.get("store")), lambda: open_reader(task.get("store")))
     out = {"index": task["index"], "image": task["image"], "results": []}
     methods = task["methods"]
@@ -113,7 +114,7 @@ def score_pair(task: dict) -> dict:
         label = entry["label"]
         try:
             got = _obtain(entry, ir, vi, sources, task["device"], cache)
-            keys = {m: score_key(got.digest, prof.label, task["options_text"], METRIC_VERSION, m)
+            keys = {m: score_key(got.digest, prof.label, task["options_text"], METRIC_VERSION, m, bclass)
                     for m in task["metrics"]}
             known = task["known"].get(label, {})
             todo = tuple(m for m in task["metrics"] if keys[m] not in known)
@@ -124,7 +125,8 @@ def score_pair(task: dict) -> dict:
                 values = score_planes(planes, todo, prof.options, backend)
             out["results"].append({"method": label, "digest": got.digest, "keys": keys,
                                    "values": {m: float(v) for m, v in values.items()},
-                                   "backend": backend.name, "weights": got.weights, "fused": got.row,
+                                   "backend": backend.name, "backend_class": bclass,
+                                   "weights": got.weights, "fused": got.row,
                                    "cached": got.cached, "error": None})
         except InputError as exc:
             fail(str(exc), [entry])

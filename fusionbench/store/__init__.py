@@ -3,6 +3,7 @@
 from fusionbench.store.export import LONG_COLUMNS, aggregate, long_frame, write_frame
 from fusionbench.store.sqlite import (
                                       ResultStore,
+                                      backend_class,
                                       default_path,
                                       git_hash,
                                       locator,
@@ -15,6 +16,7 @@ __all__ = [
                                       "LONG_COLUMNS",
                                       "ResultStore",
                                       "aggregate",
+                                      "backend_class",
                                       "default_path",
                                       "git_hash",
                                       "locator",

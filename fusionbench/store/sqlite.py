@@ -14,7 +14,7 @@ from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
-    key TEXT PRIMARY KEY,            -- sha256(pixel digest, profile, options, metric version, metric)
+    key TEXT PRIMARY KEY,            -- sha256(pixel digest, profile, options, metric version, metric, backend class)
     metric TEXT NOT NULL,
     value REAL,                      -- NULL stands for NaN
     profile TEXT NOT NULL,
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS scores (
     backend TEXT,
     fusionbench_version TEXT,
     git_hash TEXT,
-    created TEXT
+    created TEXT,
+    backend_class TEXT               -- numbers of one class are the same numbers (see backend_class())
 );
 CREATE TABLE IF NOT EXISTS labels (  -- which (dataset, method, image) a score was computed for
     dataset TEXT NOT NULL,
@@ -73,8 +74,25 @@ def options_json(options) -> str:
     return json.dumps({k: options[k] for k in sorted(options)}, default=str, separators=(",", ":"))
 
 
-def score_key(pixel_digest: str, profile: str, options_text: str, metric_version: str, metric: str) -> str:
-    text = "\x1f".join((pixel_digest, profile, options_text, metric_version, metric))
+def backend_class(backend_name: str) -> str:
+    """The numeric class of a backend: values of one class are reused for any backend of that class.
+
+    ``numpy`` (the float64 reference), ``numba`` and ``torch`` (float64) agree within 1e-9 relative
+    (``tests/test_backends_parity.py``) and form class ``fp64``; ``torch-fp32`` is class ``fp32``.
+    A backend this function does not know is a class of its own (its name).
+    """
+    if backend_name in ("numpy", "numba", "torch"):
+        return "fp64"
+    if backend_name == "torch-fp32":
+        return "fp32"
+    return str(backend_name)
+
+
+def score_key(pixel_digest: str, profile: str, options_text: str, metric_version: str, metric: str,
+              backend_class: str) -> str:
+    """sha256 of everything that makes a value: pixels, profile, options, metric version, metric and
+    the backend's numeric class (:func:`backend_class`)."""
+    text = "\x1f".join((pixel_digest, profile, options_text, metric_version, metric, backend_class))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -130,8 +148,11 @@ class ResultStore:
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 cur.execute(stmt)
+        # stores made before these columns existed (their keys never match a new key: recomputed once)
         if "weights" not in {row[1] for row in cur.execute("PRAGMA table_info(labels)")}:
-            cur.execute("ALTER TABLE labels ADD COLUMN weights TEXT")  # a store made before it existed
+            cur.execute("ALTER TABLE labels ADD COLUMN weights TEXT")
+        if "backend_class" not in {row[1] for row in cur.execute("PRAGMA table_info(scores)")}:
+            cur.execute("ALTER TABLE scores ADD COLUMN backend_class TEXT")
 
     def _write(self, fn):
         cur = self.conn.cursor()
@@ -176,10 +197,12 @@ class ResultStore:
 
         def fn(cur):
             cur.executemany(
-                "INSERT OR IGNORE INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO scores (key, metric, value, profile, options, metric_version, pixel_digest, "
+                "backend, fusionbench_version, git_hash, created, backend_class) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(r["key"], r["metric"], None if math.isnan(r["value"]) else r["value"], r["profile"],
                   r["options"], r["metric_version"], r["pixel_digest"], r["backend"],
-                  r["fusionbench_version"], r["git_hash"], r["created"]) for r in records])
+                  r["fusionbench_version"], r["git_hash"], r["created"],
+                  r.get("backend_class") or backend_class(r["backend"])) for r in records])
             cur.executemany(
                 "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights) "
                 "VALUES (?,?,?,?,?,?,?)",
@@ -205,12 +228,16 @@ class ResultStore:
         return self.frame()
 
     def frame(self):
-        """Everything in the store as a long-format pandas DataFrame."""
+        """Everything in the store as a long-format pandas DataFrame (``stored``: insertion order)."""
         import pandas as pd
-        q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, "
-             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, s.key "
+        q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, s.backend_class, "
+             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, "
+             "s.pixel_digest, s.key, l.rowid AS stored "
              "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
-        return pd.read_sql_query(q, self.conn)
+        df = pd.read_sql_query(q, self.conn)
+        old = df["backend_class"].isna()  # rows of a store made before the column existed
+        df.loc[old, "backend_class"] = df.loc[old, "backend"].map(lambda b: backend_class(b) if b else None)
+        return df
 
 
 def open_store(path=None) -> ResultStore:

@@ -1,0 +1,79 @@
+"""Issue #13: a metric's numbers may not change while ``METRIC_VERSION`` stays the same.
+
+Stores reuse a value whenever its key (pixels, profile, options, metric version, backend class)
+matches, so a kernel change that moves numbers without a version bump silently mixes old and new
+values. ``tests/data/metric_reference.json`` holds every metric under every profile on a fixed crop
+of a bundled MSRS pair (float64 NumPy reference) with the version that made them.
+
+Regenerate after bumping ``METRIC_VERSION`` (fusionbench/metrics/result.py):
+``python tests/test_metric_version.py``
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from fusionbench.datasets import SAMPLE_ROOT
+from fusionbench.imageio import read_image
+from fusionbench.metrics import ALL_METRICS, METRIC_VERSION, PROFILES, compute
+
+REFERENCE = Path(__file__).parent / "data" / "metric_reference.json"
+PAIR = "msrs/test/{}/00537D.png"
+CROP = (slice(200, 296), slice(260, 388))  # 96 x 128 pixels, well above every metric's window
+RTOL = 1e-12
+
+
+def _triple():
+    ir = read_image(SAMPLE_ROOT / PAIR.format("ir"))[CROP]
+    vi = read_image(SAMPLE_ROOT / PAIR.format("vi"))[CROP]
+    fused = ((ir.astype(np.int64)[..., None] + vi) // 2).astype(np.uint8)  # RGB: colour paths too
+    return fused, ir, vi
+
+
+def compute_all() -> dict:
+    """profile -> metric -> value (None for NaN) on the fixed triple."""
+    F, A, B = _triple()
+    out = {}
+    for profile in PROFILES:
+        res = compute(F, A, B, metrics=ALL_METRICS, profile=profile, backend="numpy")
+        out[profile] = {m: None if math.isnan(v) else v for m, v in res.items()}
+    return out
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a == b or abs(a - b) <= RTOL * max(abs(a), abs(b))
+
+
+def test_values_change_only_with_the_metric_version():
+    ref = json.loads(REFERENCE.read_text())
+    assert ref["metric_version"] == METRIC_VERSION, (
+        f"METRIC_VERSION is {METRIC_VERSION!r} but {REFERENCE.name} was made under {ref['metric_version']!r}: "
+        "regenerate it with `python tests/test_metric_version.py` in the commit that bumps the version")
+    now = compute_all()
+    changed = [f"{p}/{m}: {ref['values'][p].get(m)!r} -> {v!r}" for p, vals in now.items() for m, v in vals.items()
+               if not _same(ref["values"].get(p, {}).get(m), v)]
+    assert not changed, (f"metric values changed while METRIC_VERSION stayed {METRIC_VERSION!r}; bump it in "
+                         "fusionbench/metrics/result.py (stores would reuse the old values), then regenerate "
+                         f"{REFERENCE.name}:\n  " + "\n  ".join(changed))
+
+
+def test_the_check_catches_a_change():
+    """The comparison sees a change of one value at 1e-10 relative."""
+    ref = json.loads(REFERENCE.read_text())["values"]
+    assert all(_same(v, v) for vals in ref.values() for v in vals.values())
+    v = ref["cddfuse"]["VIF"]
+    assert not _same(v, v * (1 + 1e-10)) and not _same(None, v)
+
+
+if __name__ == "__main__":
+    REFERENCE.parent.mkdir(exist_ok=True)
+    REFERENCE.write_text(json.dumps({
+        "_regenerate": "python tests/test_metric_version.py (after bumping METRIC_VERSION)",
+        "metric_version": METRIC_VERSION, "pair": PAIR, "crop": "rows 200:296, columns 260:388",
+        "fused": "(ir + vi) // 2 per channel, uint8", "backend": "numpy",
+        "values": compute_all()}, indent=1) + "\n")
+    print(f"wrote {REFERENCE}")
