@@ -154,3 +154,29 @@ def test_network_entries_get_the_network_tolerance(tmp_path):
         drifts = [d for d in report.drifts if "(means)" not in d.board]
         assert report.checked > 0 and not report.skipped, report.format()
         assert (not drifts) == ok, (factor, method, report.format())
+
+
+def test_partial_update_keeps_the_digest_of_kept_network_rows(board, tmp_path, monkeypatch):
+    out, shared = board
+    copy = tmp_path / "lb"
+    shutil.copytree(out, copy)
+    d = copy / "tno42" / "cddfuse"
+    meta = json.loads((d / "leaderboard.json").read_text())
+    meta["entries"].append({"method": "fakenet", "kind": "network", "weights_sha256": "old"})
+    (d / "leaderboard.json").write_text(json.dumps(meta))
+    df = pd.read_csv(d / "per_image.csv", dtype={"image": str})
+    fake = df[df["method"] == "VisCopy"].assign(method="fakenet")
+    pd.concat([df, fake]).to_csv(d / "per_image.csv", index=False, float_format=lb.FLOAT_FORMAT)
+    real = lb._method_entries
+
+    def entries(names, kind):  # the weights on disk have changed since the fakenet rows were made
+        if kind == "network":
+            return [{"method": "fakenet", "kind": "network", "weights_sha256": "new"}], {}
+        return real(names, kind)
+
+    monkeypatch.setattr(lb, "_method_entries", entries)
+    lb.update(copy, boards=["tno42/cddfuse"], shared=shared, metrics=METRICS, methods=["average"],
+              write_pages=False)
+    after = {e["method"]: e for e in json.loads((d / "leaderboard.json").read_text())["entries"]}
+    assert after["fakenet"]["weights_sha256"] == "old"
+    assert (pd.read_csv(d / "per_image.csv")["method"] == "fakenet").sum() == len(fake)

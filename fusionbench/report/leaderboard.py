@@ -291,6 +291,10 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         df = pd.concat([old[~old["method"].isin(methods)], df], ignore_index=True)
         order = {e["method"]: i for i, e in enumerate(entries)}
         df = df.sort_values("method", key=lambda s: s.map(order).fillna(1e9), kind="stable")
+    if old is not None:  # kept rows keep the entry (and weights digest) that made them
+        kept = _read_entries(board_dir)
+        entries = [e if e["method"] in methods else kept.get(e["method"], e) for e in entries]
+        entries += [e for m, e in kept.items() if m not in methods and m not in order]
     present = set(df["method"])
     meta = {
         "dataset": spec.dataset, "profile": spec.profile, "title": spec.title,
@@ -345,6 +349,14 @@ def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=No
     df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
     df.to_csv(Path(board_dir) / "published_variants.csv", index=False, float_format=FLOAT_FORMAT)
     meta["variants"] = spec.variants
+
+
+def _read_entries(board_dir) -> dict:
+    """method -> entry of a board's committed ``leaderboard.json`` (empty when there is none)."""
+    p = Path(board_dir) / "leaderboard.json"
+    if not p.is_file():
+        return {}
+    return {e["method"]: e for e in json.loads(p.read_text()).get("entries", [])}
 
 
 def _read_per_image(board_dir):

@@ -257,7 +257,8 @@ def _rel(path) -> str:
 def meta_from_run(res: dict) -> dict:
     """The JSON-serialisable part of :func:`fusionbench.train.train`'s result."""
     keys = ("config", "steps", "stage_steps", "wall_s", "hardware", "device", "data", "n_pairs", "crop",
-            "batch", "seed", "final_losses", "torch_version", "lr_override", "threads", "load_average")
+            "batch", "seed", "final_losses", "torch_version", "lr_override", "threads", "load_average",
+            "initial_lr")
     meta = {k: res.get(k) for k in keys}
     meta["data"] = [_rel(d) for d in res["data"]]
     meta["splits"] = {_rel(k): v for k, v in (res.get("splits") or {}).items()}
@@ -316,8 +317,12 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
              f"random {meta.get('crop')}x{meta.get('crop')} crops, batch {meta.get('batch')}, "
              f"seed {meta.get('seed')})",
              f"* steps: {meta.get('steps')} ({meta.get('stage_steps')})",
-             "* initial learning rate: " + (f"{meta['lr_override']} (override)" if meta.get("lr_override")
-                                            else "the recipe's default for this config") + ", cosine decay",
+             "* initial learning rate per stage and optimiser, as run: "
+             + (json.dumps(meta["initial_lr"]) if meta.get("initial_lr") else "not recorded")
+             + (" (--lr override)" if meta.get("lr_override") else "") + "; cosine decay within each stage",
+             "* load average (1 min) before / mean / max during the run: "
+             + ("{before} / {mean} / {max}".format(**meta["load_average"]) if meta.get("load_average")
+                else "not recorded") + f", {meta.get('threads', '?')} torch thread(s)",
              f"* wall time: {meta.get('wall_s')} s on {meta.get('hardware')} (torch {meta.get('torch_version')})",
              f"* parameters: {meta.get('params_total')} in total"
              + (f", {meta['params_inference']} used at inference" if "params_inference" in meta else ""),

@@ -162,6 +162,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
 
     t0 = time.perf_counter() - wall0
     history: dict = {}
+    stage_lr: dict = {}  # stage -> initial learning rate of each optimiser, as run
     global_step = start_step
     for si, (stage, _) in enumerate(stages):
         if si < start_stage:
@@ -175,6 +176,8 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
             for opt in optimizers.values():
                 for g in opt.param_groups:
                     g["lr"] = g["initial_lr"] = float(lr)
+        stage_lr[stage] = {k: opt.param_groups[0]["initial_lr"] if "initial_lr" in opt.param_groups[0]
+                           else opt.param_groups[0]["lr"] for k, opt in optimizers.items()}
         if opt_state is not None and si == start_stage:
             for k, opt in optimizers.items():
                 if k in opt_state:
@@ -220,6 +223,7 @@ def train(method: str, *, config: str = "small", ablation=None, steps=None, devi
         device=str(device), data=[str(r) for r in roots], splits=splits, n_pairs=len(pairs),
         crop=crop, batch=batch,
         seed=seed, config=config, ablation=ablation, method=method, lr_override=lr,
+        initial_lr=stage_lr,
         torch_version=torch.__version__, threads=torch.get_num_threads(),
         load_average=dict(before=round(loads[0], 2), mean=round(float(np.mean(loads)), 2),
                           max=round(max(loads), 2)))

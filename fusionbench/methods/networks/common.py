@@ -105,6 +105,9 @@ class TorchMethod(Method):
         self.name, self.multiple, self.batch_size = name, int(multiple), int(batch_size)
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
+        if self.device.type == "cpu":  # whole-image feature maps: no page faults on every pass
+            from fusionbench.backends._heap import keep_large_blocks
+            keep_large_blocks()
         self.meta = meta or {}
         self._weights_digest = weights_digest
 

@@ -1,5 +1,15 @@
 """SMFNet network (Zhang et al., "A Semantic-Aware and Multi-Guided Network for Infrared-Visible
 Image Fusion", arXiv 2407.06159), following ``specs/NETWORKS.md`` §4.1 and its ablation switches §4.6.
+
+The module structure, biases, activation slopes and initialisation follow the official code
+(``Abraham-Einstein/SMFNet`` @ 6be9437: ``net_final.py``, ``utils/graph.py``, ``utils/ConvGRU.py``):
+exactly 2,650,098 parameters at d = 64 (config ``full``), the parameters that the official forward
+pass uses (its checkpoint also holds 498,720 unused ones). Differences from the official code are in
+how the same function is evaluated (``blocks.py`` notes; ``tests/test_net_smfnet.py`` checks the
+forward against a plain transcription of the official one): the shared encoder runs once on IR and
+VI stacked along the batch for small inputs (it has no batch statistics), the graph processes the
+nodes of a modality as one batch, and test-time batch norms are folded into their convolutions.
+Widths other than d = 64 scale every 64 of the official code (and its 32-channel halves) with d.
 """
 
 from __future__ import annotations
@@ -8,12 +18,15 @@ import torch
 from torch import nn
 
 from fusionbench.methods.networks.smfnet.blocks import (
+    CL,
     GRDB,
     AffineCoupling,
     CrossAttention,
     DetailNode,
     ResidualBlock,
     TransformerBlock,
+    conv,
+    to_cl,
 )
 from fusionbench.methods.networks.smfnet.graph import GraphReasoning
 
@@ -23,7 +36,7 @@ ARCH_KEYS = ("dim", "heads", "hidden", "bfe_blocks", "bfe_depth", "dilations",
 
 
 class Shallow(nn.Module):
-    """OverlapPatchEmbed (3x3, no bias) + one TransformerBlock."""
+    """OverlapPatchEmbed (3x3, no bias) + one TransformerBlock; its output feeds BFE, CAI and the graph."""
 
     def __init__(self, dim, heads, hidden):
         super().__init__()
@@ -31,11 +44,12 @@ class Shallow(nn.Module):
         self.block = TransformerBlock(dim, heads, hidden)
 
     def forward(self, x):
-        return self.block(self.embed(x))
+        return self.block(to_cl(self.embed(x.contiguous(memory_format=CL))))
 
 
 class BaseEncoder(nn.Module):
-    """BFE ("residual transformer", Eq. 9-10): conv 3x3 then ``blocks`` residual Blocks."""
+    """BFE ("residual transformer", Eq. 9-10; official ``SwinIR_Encoder``): conv 3x3 (bias) then
+    ``blocks`` residual Blocks."""
 
     def __init__(self, dim, heads, hidden, blocks, depth, residual):
         super().__init__()
@@ -44,11 +58,12 @@ class BaseEncoder(nn.Module):
                                       for _ in range(blocks)])
 
     def forward(self, x):
-        return self.blocks(self.conv(x))
+        return self.blocks(conv(x, self.conv))
 
 
 class DetailEncoder(nn.Module):
-    """CAI (Eq. 1-6): GRDB, cross attention both ways, one INN DetailNode; ``cai=False``: 3 DetailNodes."""
+    """CAI (Eq. 1-6): GRDB, cross attention both ways (one module, ``F1 = CTA(z2 -> z1)``,
+    ``F2 = CTA(z1 -> z2)``), one INN DetailNode; ``cai=False``: 3 DetailNodes."""
 
     def __init__(self, dim, heads, cai):
         super().__init__()
@@ -62,12 +77,15 @@ class DetailEncoder(nn.Module):
         x = self.grdb(x)
         if self.cai:
             z1, z2 = x.chunk(2, dim=1)
-            x = torch.cat([self.cross(z2, z1), self.cross(z1, z2)], 1)
+            n = x.shape[0]  # both directions as one batch
+            f = self.cross(torch.cat([z2, z1], 0), torch.cat([z1, z2], 0))
+            x = torch.cat([f[:n], f[n:]], 1)
         return self.nodes(x)
 
 
 class DetailFuse(nn.Module):
-    """DetailFuseLayer: GRDB + 2 affine coupling blocks in reverse mode (Eq. 7-8)."""
+    """DetailFuseLayer (official ``DetailFeatureExtraction``): GRDB + 2 affine coupling blocks in reverse
+    mode (Eq. 7-8), each with its own 1x1 channel-mixing conv."""
 
     def __init__(self, dim):
         super().__init__()
@@ -79,18 +97,18 @@ class DetailFuse(nn.Module):
 
 
 class Decoder(nn.Module):
-    """TransformerBlock -> 3x3 convs d -> d/2 -> d/4 -> 1 (LReLU, no bias) -> sigmoid."""
+    """TransformerBlock -> 3x3 convs d -> d/2 -> d/4 -> 1 (LeakyReLU slope 0.01, no bias) -> sigmoid."""
 
     def __init__(self, dim, heads, hidden):
         super().__init__()
         self.block = TransformerBlock(dim, heads, hidden)
         self.convs = nn.Sequential(
-            nn.Conv2d(dim, dim // 2, 3, padding=1, bias=False), nn.LeakyReLU(0.2),
-            nn.Conv2d(dim // 2, dim // 4, 3, padding=1, bias=False), nn.LeakyReLU(0.2),
+            nn.Conv2d(dim, dim // 2, 3, padding=1, bias=False), nn.LeakyReLU(),
+            nn.Conv2d(dim // 2, dim // 4, 3, padding=1, bias=False), nn.LeakyReLU(),
             nn.Conv2d(dim // 4, 1, 3, padding=1, bias=False))
 
     def forward(self, x):
-        return torch.sigmoid(self.convs(self.block(x)))
+        return torch.sigmoid(self.convs(to_cl(self.block(x))))
 
 
 class SMFNet(nn.Module):
@@ -106,6 +124,7 @@ class SMFNet(nn.Module):
                  residual_transformer=True, cai=True, use_gnn=True, swap_fusion_layers=False):
         super().__init__()
         hidden = hidden or dim
+        self.dim = dim
         self.shallow = Shallow(dim, heads, hidden)
         self.base = BaseEncoder(dim, heads, hidden, bfe_blocks, bfe_depth, residual_transformer)
         self.detail = DetailEncoder(dim, heads, cai)
@@ -117,24 +136,40 @@ class SMFNet(nn.Module):
         self.swap = swap_fusion_layers
         self.decoder = Decoder(dim, heads, hidden)
 
+    #: the encoder runs on IR and VI stacked along the batch while a stacked d-channel feature map has
+    #: at most this many elements (16 MiB in float32); larger inputs (whole test images) go through it
+    #: one modality at a time: the same results, a lower peak memory, and fewer multi-megabyte
+    #: allocations (which glibc serves with fresh, page-faulting mmaps)
+    stack_limit = 1 << 22
+
+    def _encoder(self, x):
+        s = self.shallow(x)
+        return s, self.base(s), self.detail(s)
+
     def encode(self, ir, vi):
-        """(B,1,H,W) IR and VI -> dict of base, detail and graph features per modality."""
-        s_ir, s_vi = self.shallow(ir), self.shallow(vi)
-        out = {"B_ir": self.base(s_ir), "B_vi": self.base(s_vi),
-               "D_ir": self.detail(s_ir), "D_vi": self.detail(s_vi)}
+        """(B,1,H,W) IR and VI -> dict of base, detail and graph features per modality.
+
+        The shared encoder (shallow, base, detail) has no batch statistics: it runs once on IR and VI
+        stacked along the batch (up to :attr:`stack_limit`), or once per modality."""
+        n = ir.shape[0]
+        if 2 * ir.numel() * self.dim <= self.stack_limit:
+            s, b, d = self._encoder(torch.cat([ir, vi], 0))
+            s_ir, s_vi, b_ir, b_vi, d_ir, d_vi = s[:n], s[n:], b[:n], b[n:], d[:n], d[n:]
+        else:
+            (s_ir, b_ir, d_ir), (s_vi, b_vi, d_vi) = self._encoder(ir), self._encoder(vi)
+        out = {"B_ir": b_ir, "B_vi": b_vi, "D_ir": d_ir, "D_vi": d_vi}
         if self.use_gnn:
             out["G_ir"], out["G_vi"] = self.graph(s_ir, s_vi)
         return out
 
     def reconstruct(self, feats):
-        """Stage I: decode each modality from F_B + F_D + F_GCN,m."""
-        rec = {}
-        for m in ("ir", "vi"):
-            x = feats[f"B_{m}"] + feats[f"D_{m}"]
-            if self.use_gnn:
-                x = x + feats[f"G_{m}"]
-            rec[m] = self.decoder(x)
-        return rec["ir"], rec["vi"]
+        """Stage I: decode each modality from F_B + F_D + F_GCN,m (both in one decoder batch)."""
+        x = torch.cat([feats["B_ir"], feats["B_vi"]], 0) + torch.cat([feats["D_ir"], feats["D_vi"]], 0)
+        if self.use_gnn:
+            x = x + torch.cat([feats["G_ir"], feats["G_vi"]], 0)
+        rec = self.decoder(x)
+        n = feats["B_ir"].shape[0]
+        return rec[:n], rec[n:]
 
     def fuse_features(self, feats):
         """Stage II: DetailFuse(D_ir + D_vi) + BaseFuse(B_ir + B_vi) + F_GCN -> decoder."""
@@ -144,7 +179,7 @@ class SMFNet(nn.Module):
         else:
             x = self.base_fuse(b) + self.detail_fuse(d)
         if self.use_gnn:
-            x = x + self.graph_fuse(torch.cat([feats["G_ir"], feats["G_vi"]], 1))
+            x = x + conv(torch.cat([feats["G_ir"], feats["G_vi"]], 1), self.graph_fuse)
         return self.decoder(x)
 
     test_minmax = True  # §4.1 item 7: min-max normalise each fused image at test time
