@@ -127,8 +127,6 @@ def test_network_weights_digest_is_the_file_sha256():
     method = get_method("msfe", device="cpu")
     assert method.weights_digest == file_digest(WEIGHTS_DIR / "msfe.safetensors")
     assert len(method.version) == 16 and method.options()["config"] == "small"
-    assert get_method("msfe:no_gan", device="cpu").weights_digest == file_digest(
-        WEIGHTS_DIR / "msfe__no_gan.safetensors")
 
 
 def test_store_made_before_the_weights_column_is_upgraded(tmp_path):

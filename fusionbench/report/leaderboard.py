@@ -288,13 +288,14 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
                        f"{len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
     df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
     if old is not None:
-        df = pd.concat([old[~old["method"].isin(methods)], df], ignore_index=True)
+        current = {e["method"] for e in entries}  # rows of methods that can no longer be made are dropped
+        df = pd.concat([old[~old["method"].isin(methods) & old["method"].isin(current)], df],
+                       ignore_index=True)
         order = {e["method"]: i for i, e in enumerate(entries)}
         df = df.sort_values("method", key=lambda s: s.map(order).fillna(1e9), kind="stable")
     if old is not None:  # kept rows keep the entry (and weights digest) that made them
         kept = _read_entries(board_dir)
         entries = [e if e["method"] in methods else kept.get(e["method"], e) for e in entries]
-        entries += [e for m, e in kept.items() if m not in methods and m not in order]
     present = set(df["method"])
     meta = {
         "dataset": spec.dataset, "profile": spec.profile, "title": spec.title,
