@@ -66,9 +66,7 @@ def smfnet_weights_match_model(sidecar: Path) -> bool:
 
 @pytest.mark.parametrize("sidecar", sidecars("smfnet"), ids=lambda p: p.stem)
 def test_smfnet_weights_reproduce_card(sidecar):
-    # TODO(lead): remove this skip once the SMFNet weights are retrained on the fixed architecture
-    if (WEIGHTS / f"{sidecar.stem}.safetensors").exists() and not smfnet_weights_match_model(sidecar):
-        pytest.skip("bundled smfnet weights predate the architecture fix; retrain")
+    assert smfnet_weights_match_model(sidecar), f"{sidecar.stem}: tensors do not match the current SMFNet"
     check_reproduces(sidecar)
 
 
