@@ -29,6 +29,10 @@ def register(sub):
     a.add_argument("--format", "-f", default="markdown", choices=["markdown", "latex", "csv"],
                    help="format of the table printed to stdout")
     a.add_argument("--precision", "-p", type=int, default=4)
+    a.add_argument("--paper", metavar="DATASET",
+                   help="compare with the paper's ablation table on DATASET (e.g. RoadScene, TNO): per row "
+                        "and metric, the paper's change beside ours, marked where ours agrees beyond the "
+                        "seed noise of the full model (NAME, NAME@seed1, ... in the results)")
     for q in (r, b, a):
         q.add_argument("--title", help="figure title")
         q.set_defaults(func=run)
@@ -49,6 +53,14 @@ def run(args):
         from fusionbench.report.results import select
         df = select(df, dataset=args.dataset, profile=args.profile, method=_csv(args.methods))
         variants = _csv(args.variants)
+        if args.paper:
+            from fusionbench.report.ablation import ablation_evidence, evidence_figure, render_evidence
+            ev = ablation_evidence(df, network=args.network, paper_dataset=args.paper, metrics=sel["metrics"])
+            sys.stdout.write(render_evidence(ev, precision=args.precision, title=args.title or ""))
+            if args.output:
+                evidence_figure(ev, title=args.title, path=args.output, precision=args.precision)
+                print(f"wrote {Path(args.output)}", file=sys.stderr)
+            return 0
         sys.stdout.write(render_ablation(df, network=args.network, variants=variants,
                                          metrics=sel["metrics"], fmt=args.format,
                                          precision=args.precision))

@@ -13,9 +13,11 @@ def register(sub):
     p.add_argument("--data", nargs="+", default=None, metavar="DIR",
                    help="dataset roots with ir/ and vi/ (default: RoadScene minus roadscene50 + LLVIP/MSRS "
                         "sample train splits; the bundled sample without ../shared)")
-    p.add_argument("--out", default=None, help="run folder (default runs/<method>[__<ablation>])")
+    p.add_argument("--out", default=None, help="run folder (default runs/<method>[__<ablation>][@seed<N>])")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed (default 0, the bundled models'); weights of seed N are saved as "
+                        "NAME[__ABLATION]@seedN and addressed as NAME[:ABLATION]@seedN")
     p.add_argument("--crop", type=int, default=None, help="crop side (default 128)")
     p.add_argument("--batch", type=int, default=None, help="batch size (default 4)")
     p.add_argument("--lr", type=float, default=None, help="override the recipe's initial learning rate")
@@ -33,28 +35,30 @@ def run(args):
 
     import torch
 
+    from fusionbench.methods.base import seed_suffix
     from fusionbench.train import WEIGHTS_DIR, save_weights, train, weights_stem
     from fusionbench.train.card import copy_card, make_card, meta_from_run, write_card
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = Path(args.out or f"runs/{weights_stem(args.method, args.ablation)}")
+    key = ((args.ablation or "") + seed_suffix(args.seed)) or None  # weights of seed N != 0: NAME@seedN
+    out = Path(args.out or f"runs/{weights_stem(args.method, key)}")
     res = train(args.method, config=args.config, ablation=args.ablation, steps=args.steps,
                 device=args.device, data=args.data, out=out, resume=args.resume, seed=args.seed,
                 crop=args.crop, batch=args.batch, progress=not args.no_progress, lr=args.lr)
     meta = meta_from_run(res)
     dirs = [out] + ([WEIGHTS_DIR] if args.install else [])
     for d in dirs:
-        path = save_weights(res["model"], args.method, args.ablation, meta=meta, directory=d)
+        path = save_weights(res["model"], args.method, key, meta=meta, directory=d)
         print(f"weights: {path}")
     if args.evaluate:  # as `fusionbench card make`, then the same card for the same weights elsewhere
-        name = weights_stem(args.method, args.ablation).replace("__", ":")
+        name = weights_stem(args.method, key).replace("__", ":")
         card = make_card(name, directory=out, device=args.device, progress=not args.no_progress)
         for d in dirs[1:]:
-            copy_card(args.method, args.ablation, out, d)
+            copy_card(args.method, key, out, d)
         cards = [Path(d) / card.name for d in dirs]
     else:
-        cards = [write_card(args.method, args.ablation, directory=d) for d in dirs]
+        cards = [write_card(args.method, key, directory=d) for d in dirs]
     for card in cards:
         print(f"model card: {card}")
     losses = ", ".join(f"{k}={v:.4g}" for k, v in res["final_losses"].items())

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from fusionbench.colour import merge_fused, split_for_fusion
+
+
+_SEED = re.compile(r"@seed(\d+)$")
+
+
+def split_seed(variant):
+    """``"no_sfe@seed1"`` -> ``("no_sfe", 1)``, ``"@seed2"`` -> ``(None, 2)``, ``"no_sfe"`` -> ``("no_sfe", 0)``.
+
+    A network trained with another seed than the bundled model's (0) is addressed as
+    ``NAME[:ABLATION]@seedN``; seed 0 has no suffix.
+    """
+    text = "" if variant is None else str(variant)
+    m = _SEED.search(text)
+    seed = int(m.group(1)) if m else 0
+    base = text[:m.start()] if m else text
+    return (base or None), seed
+
+
+def seed_suffix(seed) -> str:
+    """``""`` for seed 0 (the bundled model's), else ``"@seedN"``."""
+    return f"@seed{int(seed)}" if seed else ""
 
 
 class Method:

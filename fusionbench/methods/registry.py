@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from fusionbench.errors import FusionBenchError, UnknownNameError
+from fusionbench.methods.base import Method, seed_suffix, split_seed
 from fusionbench.methods.baselines import ALIASES, BASELINES
 from fusionbench.methods.networks import NETWORKS
 
@@ -14,7 +15,7 @@ class MethodUnavailableError(FusionBenchError):
 
 
 def list_methods() -> list:
-    """Names accepted by :func:`get_method` (a network also takes ``NAME:ABLATION``)."""
+    """Names accepted by :func:`get_method` (a network also takes ``NAME:ABLATION`` and ``@seedN``)."""
     return list(BASELINES) + list(NETWORKS)
 
 
@@ -34,17 +35,18 @@ def canonical_name(name: str, *, check: bool = True) -> str:
 
     With ``check``, a network's package is imported (no weights are loaded) so a missing one fails early.
     """
-    base, sep, variant = str(name).strip().partition(":")
+    spec, seed = split_seed(str(name).strip())
+    base, sep, variant = (spec or "").partition(":")
     key = ALIASES.get(base.lower(), base.lower())
     if key not in BASELINES and key not in NETWORKS:
         raise UnknownNameError("method", name, list_methods())
-    if key in BASELINES and variant:
-        raise UnknownNameError(f"variant of {key}", variant, ["(none)"])
+    if key in BASELINES and (variant or seed):
+        raise UnknownNameError(f"variant of {key}", variant or seed_suffix(seed), ["(none)"])
     if key in NETWORKS and check:
         mod = _network_module(key)
         if variant and variant not in getattr(mod, "ABLATIONS", ()):
             raise UnknownNameError(f"ablation of {key}", variant, getattr(mod, "ABLATIONS", ()))
-    return key + sep + variant
+    return key + sep + variant + seed_suffix(seed)
 
 
 def get_method(name: str, *, device=None, weights_dir=None, **options):
@@ -54,7 +56,8 @@ def get_method(name: str, *, device=None, weights_dir=None, **options):
     ----------
     name : str
         ``average``, ``max``, ``laplacian``, ``gff`` (classical baselines), or a network
-        ``s2fnet``, ``sspfusion``, ``smfnet``, ``msfe``, optionally ``NAME:ABLATION``.
+        ``s2fnet``, ``sspfusion``, ``smfnet``, ``msfe``, optionally ``NAME:ABLATION``, and
+        ``NAME[:ABLATION]@seedN`` for the weights trained with seed N (seed 0 = the bundled model).
     device : str, optional
         Torch device for networks (ignored by the baselines).
     weights_dir : path, optional
@@ -64,20 +67,22 @@ def get_method(name: str, *, device=None, weights_dir=None, **options):
         Keyword options of a baseline's constructor (e.g. ``levels=5`` for ``laplacian``).
     """
     text = str(name).strip()
-    base, _, variant = text.partition(":")
+    spec, seed = split_seed(text)
+    base, _, variant = (spec or "").partition(":")
     key = base.lower()
     key = ALIASES.get(key, key)
     if key in BASELINES:
-        if variant:
-            raise UnknownNameError(f"variant of {key}", variant, ["(none)"])
+        if variant or seed:
+            raise UnknownNameError(f"variant of {key}", variant or seed_suffix(seed), ["(none)"])
         return BASELINES[key](**options)
     if key in NETWORKS:
         mod = _network_module(key)
         if variant and variant not in getattr(mod, "ABLATIONS", ()):
             raise UnknownNameError(f"ablation of {key}", variant, getattr(mod, "ABLATIONS", ()))
         where = {} if weights_dir is None else {"directory": weights_dir}
-        method = mod.load_method(variant or None, device, **where)
-        if variant and ":" not in getattr(method, "name", ""):
-            method.name = f"{key}:{variant}"
+        method = mod.load_method((variant + seed_suffix(seed)) or None, device, **where)
+        label = key + (f":{variant}" if variant else "") + seed_suffix(seed)
+        if getattr(method, "name", None) in (None, key, Method.name):  # a loader that does not name it
+            method.name = label
         return method
     raise UnknownNameError("method", text, list_methods())

@@ -6,9 +6,11 @@ from ``specs/NETWORKS.md`` section 8 (ids as in the ``ablation_id`` column of th
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from fusionbench.errors import InputError
+from fusionbench.methods.base import split_seed
 from fusionbench.report.results import as_long, summarise
 from fusionbench.report.tables import BEST, SECOND, _fmt, higher_is_better, latex_escape, rank_marks
 
@@ -46,7 +48,7 @@ def _resolve(network, variant):
     if network not in SWITCHES:
         raise InputError("network", f"{network!r} not in {sorted(SWITCHES)}")
     _, table = SWITCHES[network]
-    v = str(variant)
+    v = split_seed(str(variant))[0] or network
     for key in (v, _PREFIX[network] + v, _PREFIX[network] + v.split(":")[-1]):
         if key in table:
             return key
@@ -130,3 +132,183 @@ def render_ablation(results, *, network=None, variants=None, metrics=None, switc
              "|:--|" + ":-:|" * len(modules) + "--:|" * len(metric_names)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence grids: does an ablation move each metric the way the paper's table says, beyond the
+# spread that retraining the full model with other seeds gives?
+
+VERDICTS = {"agrees": "✓", "contradicts": "✗", "within noise": "≈", "no seed noise": "?",
+            "not trained": "–"}
+
+
+def variant_id(network: str, method: str):
+    """``("ssp_no_sfe", 1)`` for method ``sspfusion:no_sfe@seed1``; ``(None, 0)`` for other methods."""
+    spec, seed = split_seed(str(method))
+    base, _, ablation = (spec or "").partition(":")
+    if base != network:
+        return None, seed
+    return _resolve(network, ablation or "full"), seed
+
+
+def paper_rows(network: str, *, dataset: str, published=None) -> pd.DataFrame:
+    """The paper's ablation table for ``network`` on ``dataset``: index ablation id, columns
+    metric, plus the row label in ``row`` (values as printed)."""
+    from fusionbench.report.published import dataset_key, load_published
+    pub = load_published() if published is None else published
+    pub = pub[pub["ablation_id"].astype(str).str.startswith(_PREFIX[network])
+              & (pub["dataset"].map(dataset_key) == dataset_key(dataset))]
+    if pub.empty:
+        raise InputError(f"{network} paper ablation table", f"no rows for dataset {dataset!r}")
+    table = pub.pivot_table(index="ablation_id", columns="metric", values="value", sort=False)
+    table.insert(0, "row", pub.groupby("ablation_id", sort=False)["method"].first())
+    return table
+
+
+def ablation_evidence(results, *, network: str, paper_dataset: str, metrics=None, published=None,
+                      level: float = 0.95) -> pd.DataFrame:
+    """Each paper ablation row x metric: the paper's change against its full model beside ours.
+
+    Ours is the change of the ablation's mean (over the seeds trained for it) against the mean
+    of the full model's seeds (``NAME``, ``NAME@seed1``, ...). It counts as beyond seed noise
+    when it lies outside the ``level`` prediction interval of that difference under the
+    hypothesis that the ablation is just another draw of the full model:
+    ``t(level, k-1) * s * sqrt(1/k + 1/k_r)``, with ``s`` the standard deviation (ddof=1) of the
+    ``k`` full-model seed means and ``k_r`` the ablation's seed count.
+
+    Parameters
+    ----------
+    results : DataFrame or path
+        Long-format per-image results of one dataset holding ``network``'s variants.
+    network : str
+        ``s2fnet``, ``smfnet``, ``sspfusion`` or ``msfe``.
+    paper_dataset : str
+        Dataset column of the paper's table to compare with (e.g. ``RoadScene``).
+    metrics : list of str, optional
+        Metrics to show (default: the paper table's).
+    level : float
+        Prediction-interval level for the seed noise.
+
+    Returns
+    -------
+    DataFrame with one row per (ablation id, metric): ``row`` (paper label), ``paper_full``,
+    ``paper_value``, ``paper_delta``, ``ours_full``, ``ours_value``, ``ours_delta``,
+    ``seeds_full``, ``seeds_row``, ``noise`` (interval half-width) and ``verdict``
+    (agrees / contradicts / within noise / no seed noise / not trained).
+    """
+    from scipy import stats
+    df = as_long(results)
+    if df["dataset"].nunique() > 1:
+        raise InputError("results", f"hold {df['dataset'].nunique()} datasets; select one")
+    paper = paper_rows(network, dataset=paper_dataset, published=published)
+    full_id = _PREFIX[network] + "full"
+    if full_id not in paper.index:
+        raise InputError(f"{network} paper ablation table", "has no full-model row")
+    metrics = [m for m in (metrics or [c for c in paper.columns if c != "row"]) if m in paper.columns]
+    s = summarise(df)
+    s["variant"] = [variant_id(network, m)[0] for m in s["method"]]
+    seed_means = {v: g.pivot_table(index="method", columns="metric", values="mean")
+                  for v, g in s.dropna(subset=["variant"]).groupby("variant")}
+    full = seed_means.get(full_id)
+    if full is None:
+        raise InputError("results", f"no rows of {network}'s full model (method {network!r})")
+    k = len(full)
+    rows = []
+    for vid in paper.index:
+        if vid == full_id:
+            continue
+        own = seed_means.get(vid)
+        for m in metrics:
+            p_full, p_val = paper.at[full_id, m], paper.at[vid, m]
+            rec = dict(ablation_id=vid, row=paper.at[vid, "row"], metric=m, paper_full=p_full,
+                       paper_value=p_val, paper_delta=p_val - p_full,
+                       ours_full=full[m].mean() if m in full else np.nan, seeds_full=k,
+                       seeds_row=0 if own is None else len(own))
+            if own is None or m not in own:
+                rec.update(ours_value=np.nan, ours_delta=np.nan, noise=np.nan, verdict="not trained")
+            else:
+                rec["ours_value"] = own[m].mean()
+                rec["ours_delta"] = rec["ours_value"] - rec["ours_full"]
+                if k < 2:
+                    rec.update(noise=np.nan, verdict="no seed noise")
+                else:
+                    t = stats.t.ppf(0.5 + level / 2, k - 1)
+                    rec["noise"] = t * full[m].std(ddof=1) * np.sqrt(1 / k + 1 / len(own))
+                    if abs(rec["ours_delta"]) <= rec["noise"]:
+                        rec["verdict"] = "within noise"
+                    elif np.sign(rec["ours_delta"]) == np.sign(rec["paper_delta"]):
+                        rec["verdict"] = "agrees"
+                    else:
+                        rec["verdict"] = "contradicts"
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def _arrow(delta) -> str:
+    return "–" if not np.isfinite(delta) else ("↑" if delta > 0 else "↓" if delta < 0 else "=")
+
+
+def render_evidence(ev: pd.DataFrame, *, precision: int = 3, title: str = "") -> str:
+    """Markdown grid: rows = the paper's ablation rows, one cell per metric with the paper's
+    change, ours and the verdict mark (legend and counts below)."""
+    metrics = list(dict.fromkeys(ev["metric"]))
+    lines = ([f"**{title}**", ""] if title else [])
+    lines += ["| paper row | " + " | ".join(f"{m} {'↑' if higher_is_better(m) else '↓'}" for m in metrics)
+              + " |", "|:--|" + ":--|" * len(metrics)]
+    for vid, g in ev.groupby("ablation_id", sort=False):
+        g = g.set_index("metric")
+        cells = []
+        for m in metrics:
+            r = g.loc[m]
+            ours = ("not trained" if r["verdict"] == "not trained"
+                    else f"{_arrow(r['ours_delta'])} {r['ours_delta']:+.{precision}f}")
+            cells.append(f"paper {_arrow(r['paper_delta'])} {r['paper_delta']:+.{precision}f} · "
+                         f"ours {ours} {VERDICTS[r['verdict']]}")
+        lines.append(f"| {g['row'].iloc[0]} (`{vid}`) | " + " | ".join(cells) + " |")
+    counts = ev["verdict"].value_counts()
+    seeds = int(ev["seeds_full"].iloc[0]) if len(ev) else 0
+    lines += ["", f"Change of each metric when the module is removed (ablation − full model). "
+                  f"Ours: mean of the ablation minus the mean of the full model's {seeds} seed(s). "
+                  "✓ same direction as the paper and beyond seed noise (outside the 95 % prediction "
+                  "interval of a retrained full model); ✗ opposite direction beyond seed noise; "
+                  "≈ within seed noise; ? seed noise not measured; – not trained.",
+              "", "Counts: " + ", ".join(f"{VERDICTS[v]} {v} {int(counts.get(v, 0))}"
+                                           for v in VERDICTS if counts.get(v, 0))]
+    return "\n".join(lines) + "\n"
+
+
+def evidence_figure(ev: pd.DataFrame, *, title=None, path=None, precision: int = 3):
+    """The evidence grid as a figure: green = agrees, red = contradicts, grey = within noise."""
+    import matplotlib
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    colours = {"agrees": "#8fd19e", "contradicts": "#f1948a", "within noise": "#d5d8dc",
+               "no seed noise": "#fdebd0", "not trained": "#ffffff"}
+    metrics = list(dict.fromkeys(ev["metric"]))
+    rows = list(dict.fromkeys(ev["ablation_id"]))
+    fig, ax = plt.subplots(figsize=(1.9 * len(metrics) + 2.6, 0.62 * len(rows) + 1.3))
+    ax.set_xlim(0, len(metrics))
+    ax.set_ylim(len(rows), 0)
+    for _, r in ev.iterrows():
+        i, j = rows.index(r["ablation_id"]), metrics.index(r["metric"])
+        ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colours[r["verdict"]], edgecolor="white"))
+        ours = "–" if r["verdict"] == "not trained" else f"{r['ours_delta']:+.{precision}f}"
+        ax.text(j + 0.5, i + 0.5, f"paper {r['paper_delta']:+.{precision}f}\nours {ours}",
+                ha="center", va="center", fontsize=8)
+    ax.set_xticks([j + 0.5 for j in range(len(metrics))])
+    ax.set_xticklabels(metrics)
+    ax.xaxis.tick_top()
+    labels = ev.drop_duplicates("ablation_id").set_index("ablation_id")["row"]
+    ax.set_yticks([i + 0.5 for i in range(len(rows))])
+    ax.set_yticklabels([str(labels[r]) for r in rows], fontsize=8)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10, pad=24)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=150)
+        plt.close(fig)
+    return fig

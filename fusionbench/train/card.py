@@ -38,14 +38,21 @@ def split_name(name: str):
     """``"sspfusion:no_sfe"`` -> ``("sspfusion", "no_sfe")``; only the trained networks have cards."""
     from fusionbench.methods.networks import NETWORKS
     from fusionbench.methods.registry import canonical_name
-    method, _, ablation = canonical_name(name).partition(":")
+    from fusionbench.methods.base import seed_suffix, split_seed
+    spec, seed = split_seed(canonical_name(name))
+    method, _, ablation = spec.partition(":")
+    ablation = (ablation + seed_suffix(seed)) or None
     if method not in NETWORKS:
         raise InputError(name, f"model cards are made for the trained networks ({', '.join(NETWORKS)})")
-    return method, ablation or None
+    return method, ablation
 
 
 def _label(method: str, ablation=None) -> str:
-    return method if ablation in (None, "", "full") else f"{method}:{ablation}"
+    """``sspfusion``, ``sspfusion:no_sfe``, ``sspfusion@seed1``, ``sspfusion:no_sfe@seed1``."""
+    from fusionbench.methods.base import seed_suffix, split_seed
+    ablation, seed = split_seed(ablation)
+    base = method if ablation in (None, "", "full") else f"{method}:{ablation}"
+    return base + seed_suffix(seed)
 
 
 def card_datasets() -> dict:

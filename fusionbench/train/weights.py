@@ -13,8 +13,12 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "methods" / "networks" / "we
 
 
 def weights_stem(name: str, ablation=None) -> str:
-    """``sspfusion`` or ``sspfusion__no_sfe``."""
-    return name if ablation in (None, "", "full") else f"{name}__{ablation}"
+    """``sspfusion``, ``sspfusion__no_sfe``, ``sspfusion@seed1`` or ``sspfusion__no_sfe@seed1``
+    (``ablation`` may end in a seed suffix, see :func:`fusionbench.methods.base.split_seed`)."""
+    from fusionbench.methods.base import seed_suffix, split_seed
+    ablation, seed = split_seed(ablation)
+    stem = name if ablation in (None, "", "full") else f"{name}__{ablation}"
+    return stem + seed_suffix(seed)
 
 
 def weights_path(name: str, ablation=None, *, directory=WEIGHTS_DIR) -> Path:
@@ -38,7 +42,8 @@ def save_weights(model, name: str, ablation=None, *, meta: dict, directory=WEIGH
     stem = weights_stem(name, ablation)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(directory / f"{stem}.safetensors"))
-    meta = dict(meta, method=name, ablation=ablation or None)
+    from fusionbench.methods.base import split_seed
+    meta = dict(meta, method=name, ablation=split_seed(ablation)[0])
     (directory / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return directory / f"{stem}.safetensors"
 

@@ -149,14 +149,17 @@ class TorchMethod(Method):
 
 def load_network_method(recipe, variant=None, device=None, *, multiple: int = 1, directory=None):
     """Build ``recipe``'s model for the bundled weights of ``variant`` and wrap it as a Method."""
+    from fusionbench.methods.base import seed_suffix, split_seed
     from fusionbench.train.weights import WEIGHTS_DIR, file_digest, load_weights, read_meta, weights_path
-    variant = None if variant in (None, "", "full") else variant
-    recipe.check("small", variant)
+    ablation, seed = split_seed(variant)
+    ablation = None if ablation in (None, "", "full") else ablation
+    recipe.check("small", ablation)
+    variant = ((ablation or "") + seed_suffix(seed)) or None  # weights file key
     directory = directory or WEIGHTS_DIR
     meta = read_meta(recipe.name, variant, directory=directory)
-    model = recipe.build_model(meta.get("config", "small"), variant)
+    model = recipe.build_model(meta.get("config", "small"), ablation)
     load_weights(model, recipe.name, variant, directory=directory)
-    name = recipe.name if variant is None else f"{recipe.name}:{variant}"
+    name = (recipe.name if ablation is None else f"{recipe.name}:{ablation}") + seed_suffix(seed)
     return TorchMethod(model, name=name, device=device, multiple=multiple, meta=meta,
                        weights_digest=file_digest(weights_path(recipe.name, variant, directory=directory)))
 
