@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from fusionbench.metrics import compute  # noqa: E402
+from fusionbench.scoring import compute  # noqa: E402
 
 __all__ = ["compute", "__version__"]

@@ -13,7 +13,7 @@ from fusionbench.backends.cache import SourceCache
 from fusionbench.backends.numba_backend import _Triple
 from fusionbench.backends.numba_extra import EXTRA_KERNELS
 from fusionbench.metrics import PROFILES, prepare
-from fusionbench.metrics.reference import KERNELS
+from fusionbench.metrics.registry import KERNELS
 
 RTOL, ATOL = 1e-9, 1e-12
 METRICS = sorted(EXTRA_KERNELS)

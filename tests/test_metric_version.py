@@ -17,7 +17,8 @@ import numpy as np
 
 from fusionbench.datasets import SAMPLE_ROOT
 from fusionbench.imageio import read_image
-from fusionbench.metrics import ALL_METRICS, METRIC_VERSION, PROFILES, compute
+from fusionbench.metrics import ALL_METRICS, METRIC_VERSION, PROFILES
+from fusionbench.scoring import compute
 
 REFERENCE = Path(__file__).parent / "data" / "metric_reference.json"
 PAIR = "msrs/test/{}/00537D.png"

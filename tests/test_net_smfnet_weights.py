@@ -21,7 +21,7 @@ def check_reproduces(sidecar: Path):
     import torch
 
     from fusionbench.imageio import read_image
-    from fusionbench.metrics import compute
+    from fusionbench.scoring import compute
     meta = json.loads(sidecar.read_text())
     if "check_pair" not in meta:
         pytest.skip(f"{sidecar.name}: not evaluated")

@@ -18,7 +18,7 @@ def _sidecars(name):
 def check_bundled(path):
     from fusionbench.imageio import read_image
     from fusionbench.methods import get_method
-    from fusionbench.metrics import compute
+    from fusionbench.scoring import compute
     meta = json.loads(path.read_text())
     assert (path.with_suffix(".safetensors")).stat().st_size < 8_000_000
     assert (path.with_suffix(".md")).exists()

@@ -46,7 +46,7 @@ def _snapshot(folder):
 def test_card_make_uses_the_runner_and_verify_agrees(stand_in, tmp_path, capsys):
     from fusionbench.imageio import read_image
     from fusionbench.methods import get_method
-    from fusionbench.metrics import compute
+    from fusionbench.scoring import compute
     store = str(tmp_path / "s.sqlite")
     assert main(["card", "make", "msfe", "--directory", str(stand_in), "--store", store, "--jobs", "1",
                  "--no-progress"]) == 0

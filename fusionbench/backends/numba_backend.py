@@ -6,10 +6,12 @@ pyramid (VIF) and the SSIM statistics. Everything that depends on a source plane
 in a :class:`~fusionbench.backends.cache.SourceCache`, so scoring a second fused image against
 the same pair only computes the fused-image and cross terms.
 
-Every metric runs in Numba (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv in ``numba_extra``; Qcb and
-Qcv take their FFTs from ``numpy.fft``, Numba has none) and agrees with the reference within
-1e-9 relative (tests/test_backends_parity.py, test_backends_fullsize.py,
-test_backends_numba_extra.py).
+The metrics with a Numba kernel (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv in ``numba_extra``; Qcb
+and Qcv take their FFTs from ``numpy.fft``, Numba has none) are those whose registration
+(``fusionbench.metrics.registry``) names ``numba``; they agree with the reference within the
+registered budget (tests/test_backends_parity.py, test_backends_fullsize.py,
+test_backends_numba_extra.py). Any other registered metric is scored by its reference kernel with
+a ``ReferenceFallbackWarning`` (``FALLBACK_METRICS``).
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from fusionbench.backends import _nb_edges as E
 from fusionbench.backends import _nb_ssim as S
 from fusionbench.backends import _nb_stats as T
 from fusionbench.backends import _nb_vif as V
+from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.backends.cache import SourceCache
 from fusionbench.backends.numba_extra import EXTRA_COST, EXTRA_KERNELS
-
-NUMBA_METRICS = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM", "CE", "EI",
-                 "MSE", "PSNR", "RMSE", "Qcb", "Qcv", "VIFF", "Nabf")
-FALLBACK_METRICS = ()
 
 
 def _log_base(opts):
@@ -229,6 +228,8 @@ _KERNELS = {
     "Qabf": _qabf, "SSIM": _ssim, "CE": _ce, "EI": _ei,
 }
 _KERNELS.update(EXTRA_KERNELS)
+NUMBA_METRICS = tuple(_KERNELS)
+FALLBACK_METRICS = check_kernels("numba", _KERNELS)  # registered metrics scored by the reference
 
 
 # rough single-core cost of each kernel at 480x640 (ms, first method): balances the threads
@@ -260,8 +261,7 @@ class NumbaBackend:
     def _one(self, t, m):
         fn = _KERNELS.get(m)
         if fn is None:
-            from fusionbench.metrics.reference import KERNELS
-            return float(KERNELS[m](t.F, t.A, t.B, t.opts))
+            return float(reference_fallback(self.name, m)(t.F, t.A, t.B, t.opts))
         return float(fn(t))
 
     def score(self, F, A, B, metrics, opts) -> dict:

@@ -8,10 +8,12 @@ statistics, SSIM statistics, CSF-filtered contrast maps, Nabf edges) are cached 
 batch (content checksum + shape), so scoring a second method's batch against the same sources
 is cheaper.
 
-Precision: in float64 every metric agrees with the NumPy reference within 1e-9 relative (the
-skimage-0.19 SSIM reproduces its float32 steps). In float32 the tolerances of ``FP32_RTOL``
-apply (tests/test_backends_parity.py); VIFF and Nabf, whose per-pixel branches float32 would
-flip, always run in float64 on the float64 inputs.
+Precision: in float64 every metric agrees with the NumPy reference within its registered budget
+(``fusionbench.metrics.REGISTRY[m].fast["torch"]``; the skimage-0.19 SSIM reproduces its float32
+steps). In float32 the budgets ``fast["torch-fp32"]`` (``FP32_RTOL``) apply
+(tests/test_backends_parity.py); VIFF and Nabf, whose per-pixel branches float32 would flip, always
+run in float64 on the float64 inputs. A registered metric without a torch kernel is scored per
+triple by its reference kernel, with a ``ReferenceFallbackWarning``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import torch
 
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
+from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
-from fusionbench.errors import InputError, UnknownNameError
+from fusionbench.errors import InputError
+from fusionbench.metrics.registry import REGISTRY, get_metric
 
 # float32 fast mode: relative tolerance per metric against the float64 reference (tested on
 # real crops). Measured maxima on the full 480x640 MSRS pair (average and max fusion; cddfuse,
@@ -37,11 +41,8 @@ from fusionbench.errors import InputError, UnknownNameError
 # full-size triples and the MSRS and four LLVIP pairs (average and max fusion): Qcb 2.2e-5
 # (MSRS 00537D, where x*G4 crosses zero; elsewhere <= 1e-6), Qcv 3.1e-7. VIFF and Nabf run in
 # float64 on the float64 inputs (<= 6e-16).
-FP32_RTOL = {
-    "EN": 1e-6, "MI": 1e-9, "CE": 1e-9, "SD": 1e-6, "SF": 1e-6, "AG": 1e-6, "CC": 1e-6,
-    "SCD": 1e-5, "VIF": 1e-4, "Qabf": 1e-5, "SSIM": 1e-4, "MSE": 1e-6, "PSNR": 1e-6,
-    "RMSE": 1e-6, "EI": 1e-6, "Qcb": 1e-4, "Qcv": 1e-5, "VIFF": 1e-9, "Nabf": 1e-9,
-}
+# The budgets are registered per metric (fusionbench/metrics/registry.py, fast["torch-fp32"]).
+FP32_RTOL = {name: m.fast["torch-fp32"] for name, m in REGISTRY.items() if "torch-fp32" in m.fast}
 # Qabf in float32 is discontinuous where the reference is: tang2022's [0,1] data (the sign of
 # Sx ~ 1e-17 flips alpha) and non-integer planes (the gX == gF quirk) agree only to ~1e-2;
 # on integer-valued planes at the 0..255 scale FP32_RTOL["Qabf"] applies.
@@ -164,10 +165,18 @@ class TorchBackend:
         t = _Batch(self, F, A, B, opts, (Fs, As, Bs))
         out = {}
         for m in metrics:
-            if m not in _METRICS:
-                raise UnknownNameError("metric", m, _METRICS)
-            out[m] = _METRICS[m](t).double().cpu().numpy()
+            fn = _METRICS.get(m)
+            if fn is None:
+                get_metric(m)  # unknown name: UnknownNameError listing the registered metrics
+                out[m] = self._fallback(m, (Fs, As, Bs), opts)
+                continue
+            out[m] = fn(t).double().cpu().numpy()
         return out
+
+    def _fallback(self, m, raw, opts):
+        ref = reference_fallback(self.name, m)
+        planes = [self._tensor(x, torch.float64).cpu().numpy() for x in raw]
+        return np.array([float(ref(F, A, B, opts)) for F, A, B in zip(*planes)])
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -522,3 +531,6 @@ _METRICS = {
     "Qabf": _qabf, "SSIM": _ssim, "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "CE": _ce, "EI": _ei,
     "Qcb": _qcb, "Qcv": _qcv, "VIFF": _viff, "Nabf": _nabf,
 }
+TORCH_METRICS = tuple(_METRICS)
+FALLBACK_METRICS = check_kernels("torch", _METRICS)  # registered metrics scored by the reference
+check_kernels("torch-fp32", _METRICS)

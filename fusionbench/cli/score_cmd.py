@@ -7,7 +7,8 @@ import json
 from tabulate import tabulate
 
 from fusionbench.cli.common import parse_options
-from fusionbench.metrics import CARDS, compute
+from fusionbench.metrics import CARDS
+from fusionbench.scoring import compute
 
 
 def register(sub):

@@ -1,10 +1,25 @@
-"""Metrics core: cards (what a metric is), profiles (which toolbox), reference kernels (how)."""
+"""Metrics core: the registry (one entry per metric: card, reference kernel, fast-backend budgets),
+profiles (which toolbox), reference kernels (how). ``fusionbench.compute`` lives one layer up
+(:mod:`fusionbench.scoring`), above the backends."""
 
-from fusionbench.metrics.cards import ALL_METRICS, CARDS, DEFAULT_METRICS, VIFB_METRICS, MetricCard, get_card
-from fusionbench.metrics.compute import compute, resolve_metrics, score_planes
+from fusionbench.metrics.cards import MetricCard
+from fusionbench.metrics.compute import resolve_metrics, score_planes
 from fusionbench.metrics.pipeline import InputRangeWarning, prepare
 from fusionbench.metrics.profiles import OPTION_VALUES, PROFILES, Profile, get_profile
+from fusionbench.metrics.registry import (
+    ALL_METRICS,
+    CARDS,
+    REGISTRY,
+    Metric,
+    ReferenceFallbackWarning,
+    get_card,
+    get_metric,
+    register,
+)
 from fusionbench.metrics.result import METRIC_VERSION, MetricResult
+
+DEFAULT_METRICS = PROFILES["cddfuse"].table
+VIFB_METRICS = PROFILES["vifb"].table
 
 __all__ = [
     "ALL_METRICS",
@@ -15,13 +30,17 @@ __all__ = [
     "OPTION_VALUES",
     "PROFILES",
     "VIFB_METRICS",
+    "Metric",
     "MetricCard",
     "MetricResult",
     "Profile",
-    "compute",
+    "REGISTRY",
+    "ReferenceFallbackWarning",
     "get_card",
+    "get_metric",
     "get_profile",
     "prepare",
+    "register",
     "resolve_metrics",
     "score_planes",
 ]

@@ -1,23 +1,22 @@
-"""``compute``: the one entry point that scores a fused image against its two sources."""
+"""Metric selection and per-plane scoring with a given backend object.
+
+The public entry point :func:`fusionbench.compute` (in :mod:`fusionbench.scoring`, one layer up)
+resolves the backend by name; this layer never imports the backends.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from fusionbench.errors import InputError
-from fusionbench.metrics.cards import DEFAULT_METRICS, get_card
-from fusionbench.metrics.pipeline import Planes, prepare
-from fusionbench.metrics.profiles import get_profile
-from fusionbench.metrics.result import MetricResult
+from fusionbench.metrics.pipeline import Planes
+from fusionbench.metrics.registry import get_card
 
 
 def resolve_metrics(metrics, profile) -> tuple:
     """None -> the profile's table (VIFB's 13 under vifb, the ten IVIF metrics otherwise)."""
     if metrics is None:
-        if profile.name == "vifb":
-            from fusionbench.metrics.cards import VIFB_METRICS
-            return VIFB_METRICS
-        return DEFAULT_METRICS
+        return profile.table
     if isinstance(metrics, str):
         metrics = [m.strip() for m in metrics.split(",") if m.strip()]
     out = tuple(get_card(m).name for m in metrics)
@@ -36,49 +35,3 @@ def score_planes(planes: Planes, metrics, opts, backend) -> dict:
         wide = np.concatenate([planes.fused_rgb[..., k] for k in range(3)], axis=1)
         values["SF"] = backend.score(wide, wide, wide, ("SF",), opts)["SF"]
     return values
-
-
-def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="auto", device=None,
-            input_range=None, strict=False, names=None, **options) -> MetricResult:
-    """Score one fused image against its infrared and visible sources.
-
-    Parameters
-    ----------
-    fused, ir, vi : path or array
-        Image files (PNG, JPEG, BMP, TIFF; gray, RGB or RGBA) or arrays (H, W) / (H, W, 3),
-        uint8, uint16 or float.
-    input_range : {None, "byte", "unit"}
-        Scale of float arrays: ``"byte"`` 0..255, ``"unit"`` [0, 1] (multiplied by 255). ``None``
-        (default) reads 0..255 and warns (:class:`~fusionbench.metrics.pipeline.InputRangeWarning`)
-        when a float array's maximum is in (0, 1], the sign of a [0, 1] image scored on the wrong scale.
-    metrics : sequence of str, optional
-        Metric names (see ``fusionbench.metrics.CARDS``); default: the profile's table.
-    profile : str
-        ``cddfuse`` (default, the CDDFuse-family Python evaluator), ``tang2022``, ``tang2023`` or
-        ``vifb``; see ``specs/METRICS.md``.
-    backend : {"auto", "numpy", "numba", "torch", "torch-fp32"}
-        ``auto`` (default) runs torch on CUDA when a GPU is present, else Numba; ``numpy`` is the
-        float64 reference. Numba and torch (float64) agree with it within 1e-9 relative.
-    strict : bool
-        Raise instead of computing a metric the profile's toolbox does not define.
-    **options
-        Per-metric option overrides (e.g. ``ssim_data_range=255``); see ``OPTION_VALUES``.
-
-    Returns
-    -------
-    MetricResult
-        Mapping metric -> float that also records the profile label, options and backend.
-    """
-    prof = get_profile(profile, **options)
-    names_ = resolve_metrics(metrics, prof)
-    native = {m: m in prof.native for m in names_}
-    if strict and not all(native.values()):
-        bad = [m for m, ok in native.items() if not ok]
-        raise InputError(f"profile {prof.name}", f"does not define {', '.join(bad)} (strict mode)")
-    from fusionbench.backends import get_backend
-    be = get_backend(backend, device)
-    planes = prepare(fused, ir, vi, prof.options, input_range=input_range,
-                     names=names or ("fused", "ir", "vi"))
-    values = score_planes(planes, names_, prof.options, be)
-    return MetricResult(values, profile=prof.label, options=prof.options, overrides=prof.overrides,
-                        native=native, backend=be.name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from fusionbench.errors import InputError, UnknownNameError
+from fusionbench.metrics.registry import REGISTRY, native_metrics
 
 # option -> allowed values (the first is only a documentation order, not a default)
 OPTION_VALUES = {
@@ -43,13 +44,15 @@ OPTION_VALUES = {
 
 @dataclass(frozen=True)
 class Profile:
-    """A named set of options; ``native`` lists the metrics its toolbox defines."""
+    """A named set of options; ``native`` lists the metrics its toolbox defines (from the metric
+    registry), ``table`` the ones scored by default, in the toolbox's order."""
 
     name: str
     description: str
     reproduces: str
     options: MappingProxyType
     native: frozenset
+    table: tuple
     overrides: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -63,7 +66,7 @@ class Profile:
         changed = {k: v for k, v in clean.items() if self.options[k] != v}
         merged = dict(self.options) | clean
         return Profile(self.name, self.description, self.reproduces, MappingProxyType(merged),
-                       self.native, MappingProxyType(dict(self.overrides) | changed))
+                       self.native, self.table, MappingProxyType(dict(self.overrides) | changed))
 
 
 def _check_option(key, value):
@@ -77,6 +80,8 @@ def _check_option(key, value):
     raise InputError(f"option {key}", f"value {value!r} not in {list(allowed)}")
 
 
+# default tables (what `compute` scores when no metrics are named), in each toolbox's order; the
+# metrics a profile's toolbox defines (Profile.native) come from the metric registry
 _CORE = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM")
 _VIFB = ("CE", "EN", "MI", "PSNR", "AG", "EI", "Qabf", "SD", "SF", "RMSE", "SSIM", "Qcb", "Qcv")
 
@@ -105,24 +110,26 @@ _VIFB_OPTS = _CDDFUSE | dict(
 )
 
 
-def _profile(name, description, reproduces, options, native):
+def _profile(name, description, reproduces, options, table):
     assert set(options) == set(OPTION_VALUES), set(options) ^ set(OPTION_VALUES)
-    return Profile(name, description, reproduces, MappingProxyType(dict(options)), frozenset(native))
+    native = native_metrics(name)
+    assert set(table) <= set(REGISTRY), f"profile {name}: unregistered table metrics {set(table) - set(REGISTRY)}"
+    return Profile(name, description, reproduces, MappingProxyType(dict(options)), native, tuple(table))
 
 
 PROFILES = MappingProxyType({
     "cddfuse": _profile(
         "cddfuse", "CDDFuse-family Python evaluator (utils/Evaluator.py, scikit-image 0.19.2)",
         "Zhaozixiang1228/MMIF-CDDFuse@fd8da1f; copied by ~30 IVIF repositories (SMFNet, SSPFusion, ...)",
-        _CDDFUSE, _CORE + ("MSE", "PSNR", "VIFF", "Nabf")),
+        _CDDFUSE, _CORE),
     "tang2022": _profile(
         "tang2022", "Tang's MATLAB evaluation, 2022 version (uint8 / [0,1] quirks)",
         "Linfeng-Tang/Evaluation-for-Image-Fusion@5d6c43a; SeAFusion, PIAFusion, TC-MoA",
-        _TANG2022, ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "MSE", "PSNR", "Nabf")),
+        _TANG2022, _CORE),
     "tang2023": _profile(
         "tang2023", "Tang's MATLAB evaluation after the 2023-03-03 fix (0..255 doubles)",
         "Linfeng-Tang/Evaluation-for-Image-Fusion@7849642",
-        _TANG2023, _CORE + ("MSE", "PSNR", "Nabf")),
+        _TANG2023, _CORE),
     "vifb": _profile(
         "vifb", "VIFB benchmark (Zhang et al., CVPRW 2020): 13 metrics, per-channel RGB",
         "xingchenzhang/VIFB@22b2ea9 compute_metrics.m",

@@ -187,7 +187,7 @@ class _Scorer:
         self._methods = {}
 
     def __call__(self, entry, pair, root, metrics=None):
-        from fusionbench.metrics import compute
+        from fusionbench.scoring import compute
         metrics = metrics or self.metrics
         if entry["kind"] in ("baseline", "network"):
             from fusionbench.imageio import read_image

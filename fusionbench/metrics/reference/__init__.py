@@ -1,4 +1,5 @@
-"""Float64 NumPy reference kernels: ``KERNELS[name](F, A, B, opts) -> float``.
+"""Float64 NumPy reference kernels: ``kernel(F, A, B, opts) -> float``, registered per metric in
+:mod:`fusionbench.metrics.registry` (``REGISTRY[name].reference``, ``registry.KERNELS``).
 
 F, A, B are 2-D float64 planes on the 0..255 scale (integer-valued unless the profile says
 otherwise); ``opts`` is a profile's option mapping. These are the ground truth for the faster
@@ -13,8 +14,5 @@ from fusionbench.metrics.reference.ssim import ssim
 from fusionbench.metrics.reference.statistics import cc, ce, en, mse, psnr, rmse, scd, sd
 from fusionbench.metrics.reference.vif import vif, viff
 
-KERNELS = {
-    "EN": en, "SD": sd, "SF": sf, "AG": ag, "MI": mi, "CC": cc, "SCD": scd, "VIF": vif,
-    "Qabf": qabf, "SSIM": ssim, "MSE": mse, "PSNR": psnr, "RMSE": rmse, "CE": ce, "EI": ei,
-    "Qcb": qcb, "Qcv": qcv, "VIFF": viff, "Nabf": nabf,
-}
+__all__ = ["ag", "cc", "ce", "ei", "en", "mi", "mse", "nabf", "psnr", "qabf", "qcb", "qcv", "rmse", "scd", "sd",
+           "sf", "ssim", "vif", "viff"]

@@ -1,0 +1,199 @@
+"""One registration per metric: card, float64 reference kernel, fast backends and their budgets.
+
+Every metric list of the package is derived from :data:`REGISTRY`: the cards (``CARDS``), the
+metrics each profile's toolbox defines (``Profile.native``), the reference kernels
+(``reference.KERNELS``), the metrics each fast backend implements and its agreement budget
+(``fast``). A fast backend that is asked for a registered metric it does not implement falls back
+to the reference kernel and says so with a :class:`ReferenceFallbackWarning`.
+
+Adding a metric: one :class:`Metric` entry here (or in a module that calls :func:`register`),
+its reference kernel, its tests; then, optionally, its fast kernels plus their names in ``fast``.
+
+Agreement budgets (issue #16): a fast backend agrees with the float64 reference within a
+per-metric relative budget at least 10x tighter than the tolerance of the reference to the
+toolbox's real outputs: VIF 1e-7, the metrics the CDDFuse evaluator accumulates in float32
+(SD, SF, AG, CC, SCD, Qabf, MSE, PSNR) 1e-7, EN and MI 1e-9, the rest 1e-9 (what they reach).
+``torch-fp32`` is the opt-in float32 fast mode; its budgets are the measured float32 errors and
+are outside that rule (see ``fusionbench.backends.torch_backend``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable
+
+from fusionbench.errors import UnknownNameError
+from fusionbench.metrics import reference as R
+from fusionbench.metrics.cards import MetricCard
+
+FAST_BACKENDS = ("numba", "torch", "torch-fp32")
+INF = float("inf")
+
+
+class ReferenceFallbackWarning(UserWarning):
+    """A fast backend scores a metric with the float64 NumPy reference kernel (it has none)."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric.
+
+    Attributes
+    ----------
+    card : MetricCard
+        What the metric is (direction, range, reference, options, what it was checked against).
+    reference : callable
+        ``reference(F, A, B, opts) -> float`` on float64 planes (the ground truth).
+    native : tuple of str
+        Profiles whose toolbox defines the metric.
+    fast : mapping
+        Fast backend name (``numba``, ``torch``, ``torch-fp32``) -> relative agreement budget with
+        the reference. A backend not named here falls back to ``reference`` (with a warning).
+    """
+
+    card: MetricCard
+    reference: Callable
+    native: tuple = ()
+    fast: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+
+_REGISTRY: dict = {}
+
+
+def register(card: MetricCard, reference: Callable, *, native=(), fast=None) -> Metric:
+    """Register a metric (the only place a metric is listed)."""
+    if card.name in _REGISTRY:
+        raise ValueError(f"metric {card.name!r} registered twice")
+    bad = set(fast or {}) - set(FAST_BACKENDS)
+    if bad:
+        raise ValueError(f"metric {card.name!r}: unknown fast backends {sorted(bad)}")
+    entry = Metric(card, reference, tuple(native), MappingProxyType(dict(fast or {})))
+    _REGISTRY[card.name] = entry
+    return entry
+
+
+def _budgets(f64: float, fp32: float | None) -> dict:
+    out = {"numba": f64, "torch": f64}
+    if fp32 is not None:
+        out["torch-fp32"] = fp32
+    return out
+
+
+C, T22, T23, V = "cddfuse", "tang2022", "tang2023", "vifb"
+_EVAL = "CDDFuse evaluator outputs (oracles/cddfuse_simple.csv)"
+_TANG = "Tang's MATLAB TNO-42 per-image values (data/tno42/published_metrics)"
+_VIFB = "VIFB's published MATLAB per-image values (5 digits)"
+
+register(MetricCard("EN", "Shannon entropy of F", True, (0.0, 8.0), "bits",
+                    "Roberts et al., J. Appl. Remote Sens. 2008", ("color_mode",), sources=0,
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.en, native=(C, T22, T23, V), fast=_budgets(1e-9, 1e-6))
+register(MetricCard("SD", "Standard deviation of F", True, (0.0, 127.5), "grey levels",
+                    "Rao, Measurement 1997", ("sd_mode", "color_mode"), sources=0,
+                    notes="tang2022 computes it on uint8 with saturation, bounded by sqrt(255)=15.97",
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.sd, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("SF", "Spatial frequency", True, (0.0, 255.0 * 2 ** 0.5), "grey levels / pixel",
+                    "Eskicioglu & Fisher, IEEE TCOM 1995", ("sf_norm", "sf_scale"), sources=0,
+                    notes="tang2022 on [0,1] data (~SF/255); vifb normalises by MN and treats RGB as M x 3N",
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.sf, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("AG", "Average gradient", True, (0.0, 255.0), "grey levels / pixel",
+                    "Cui et al., Opt. Commun. 2015", ("ag_norm", "ag_half"), sources=0,
+                    notes="1-row or 1-column images: M1N1 normalisation divides by 0 (inf/NaN, as MATLAB)",
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.ag, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("MI", "Mutual information, summed over both sources", True, (0.0, 16.0), "nats or bits",
+                    "Qu et al., Electron. Lett. 2002", ("mi_base", "mi_joint_u8_saturation", "mi_minmax"),
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.mi, native=(C, T22, T23, V), fast=_budgets(1e-9, 1e-9))
+register(MetricCard("CC", "Correlation coefficient, mean over both sources", True, (-1.0, 1.0), "",
+                    "Shah et al., 2008", (), notes="NaN when F or a source is constant (0/0), as every toolbox",
+                    checked=f"{_EVAL}; {_TANG}"),
+         R.cc, native=(C, T22, T23), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("SCD", "Sum of the correlations of differences", True, (-2.0, 2.0), "",
+                    "Aslantas & Bendes, AEU 2015", (),
+                    notes="NaN when F equals a source (0/0), as the CDDFuse evaluator and MATLAB",
+                    checked=f"{_EVAL}; {_TANG}"),
+         R.scd, native=(C, T22, T23), fast=_budgets(1e-7, 1e-5))
+register(MetricCard("VIF", "Pixel-domain multiscale VIF, summed over both sources", True, (0.0, INF), "",
+                    "Sheikh & Bovik, IEEE TIP 2006; Han et al. 2013 for its use in fusion",
+                    ("vif_combine", "vif_u8_saturation", "vif_nan"),
+                    notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise",
+                    checked=f"{_EVAL}; {_TANG}"),
+         R.vif, native=(C, T22, T23), fast=_budgets(1e-7, 1e-4))
+register(MetricCard("Qabf", "Xydeas-Petrovic gradient-based fusion quality", True, (0.0, 1.0), "",
+                    "Xydeas & Petrovic, Electron. Lett. 2000", ("qabf_scale", "qabf_conv_order", "qabf_equal_g"),
+                    notes="NaN when both sources are flat (0/0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.qabf, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-5))
+register(MetricCard("SSIM", "Structural similarity, summed (or averaged) over both sources", True, (-2.0, 2.0),
+                    "", "Wang et al., IEEE TIP 2004",
+                    ("ssim_impl", "ssim_data_range", "ssim_combine", "ssim_float32"),
+                    notes="NaN for images smaller than the window (7x7 skimage019, 11x11 otherwise)",
+                    checked=f"{_EVAL}; {_VIFB}"),
+         R.ssim, native=(C, T23, V), fast=_budgets(1e-9, 1e-4))
+register(MetricCard("MSE", "Mean squared error, mean over both sources", False, (0.0, 65025.0), "grey levels^2",
+                    "", ("mse_scale",), checked=f"{_EVAL}; {_TANG}"),
+         R.mse, native=(C, T22, T23), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("PSNR", "Peak signal-to-noise ratio", True, (-INF, INF), "dB", "", ("psnr_mode", "mse_scale"),
+                    notes="+inf when F equals both sources (MSE = 0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
+         R.psnr, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+register(MetricCard("RMSE", "VIFB root mean squared error (sqrt of the sum / MN)", False, (0.0, INF), "",
+                    "Zhang et al., VIFB, CVPRW 2020", (), checked=_VIFB),
+         R.rmse, native=(V,), fast=_budgets(1e-9, 1e-6))
+register(MetricCard("CE", "Cross entropy, mean over both sources", False, (-INF, INF), "bits",
+                    "Bulanon et al., Biosyst. Eng. 2009", (),
+                    notes="summed only where both histograms are non-zero (VIFB), so it can be negative",
+                    checked=_VIFB),
+         R.ce, native=(V,), fast=_budgets(1e-9, 1e-9))
+register(MetricCard("EI", "Edge intensity", True, (0.0, INF), "grey levels", "Rajalingam & Priya 2018", (),
+                    sources=0, checked=_VIFB),
+         R.ei, native=(V,), fast=_budgets(1e-9, 1e-6))
+register(MetricCard("Qcb", "Chen-Blum perceptual fusion quality", True, (0.0, 1.0), "",
+                    "Chen & Blum, Image Vis. Comput. 2009", (), checked=_VIFB),
+         R.qcb, native=(V,), fast=_budgets(1e-9, 1e-4))
+register(MetricCard("Qcv", "Chen-Varshney perceptual fusion quality", False, (0.0, INF), "",
+                    "Chen & Varshney, Opt. Commun. 2007", (), checked=_VIFB),
+         R.qcv, native=(V,), fast=_budgets(1e-9, 1e-5))
+register(MetricCard("VIFF", "Han et al.'s visual information fidelity for fusion", True, (0.0, INF), "",
+                    "Han et al., Information Fusion 2013", (),
+                    checked="specs/METRICS.md 4.17 (VIFF_Public.m read); properties only, no toolbox output"),
+         R.viff, native=(C,), fast=_budgets(1e-9, 1e-9))
+register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 1.0), "",
+                    "Kumar, SIViP 2013; Petrovic & Xydeas 2005", ("nabf_variant",),
+                    checked="specs/METRICS.md 4.18 (Tang's analysis_nabf.m read); properties only"),
+         R.nabf, native=(C, T22, T23), fast=_budgets(1e-9, 1e-9))
+
+REGISTRY = MappingProxyType(_REGISTRY)
+CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})
+ALL_METRICS = tuple(_REGISTRY)
+KERNELS = MappingProxyType({name: m.reference for name, m in _REGISTRY.items()})
+
+
+def get_metric(name: str) -> Metric:
+    if name not in REGISTRY:
+        raise UnknownNameError("metric", name, REGISTRY)
+    return REGISTRY[name]
+
+
+def get_card(name: str) -> MetricCard:
+    return get_metric(name).card
+
+
+def fast_metrics(backend: str) -> tuple:
+    """Metrics the fast ``backend`` implements (by registration)."""
+    return tuple(n for n, m in _REGISTRY.items() if backend in m.fast)
+
+
+def fallback_metrics(backend: str) -> tuple:
+    """Registered metrics the fast ``backend`` scores with the reference kernel (with a warning)."""
+    return tuple(n for n, m in _REGISTRY.items() if backend not in m.fast)
+
+
+def native_metrics(profile: str) -> frozenset:
+    return frozenset(n for n, m in _REGISTRY.items() if profile in m.native)
