@@ -16,12 +16,14 @@ def register(sub):
     info.add_argument("--split")
     info.add_argument("--subset")
     info.set_defaults(func=run_info)
-    fetch = dsub.add_parser("fetch", help="download a dataset archive, verify sha256, extract safely")
-    fetch.add_argument("name")
+    fetch = dsub.add_parser("fetch", help="download datasets, extract safely, verify every file's sha256")
+    fetch.add_argument("name", nargs="+", help="registered dataset name(s), e.g. vifb tno42")
     fetch.add_argument("--data-root", help="where to put <name>/ (default $FUSIONBENCH_DATA, else "
                                            "<user data dir>/fusionbench/datasets)")
     fetch.add_argument("--url", help="download from this address instead of the registered one")
     fetch.add_argument("--sha256", help="expected sha256 of the archive (overrides the registry)")
+    fetch.add_argument("--allow-unverified", action="store_true",
+                       help="accept a download that neither an archive sha256 nor a file manifest verifies")
     fetch.add_argument("--no-progress", action="store_true")
     fetch.set_defaults(func=run_fetch)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
@@ -84,10 +86,17 @@ def run_fetch(args):
 
     from fusionbench.datasets.fetch import fetch_dataset
     from fusionbench.datasets.resolve import ENV_ROOT, fetched_root
+    from fusionbench.errors import InputError
     root = args.data_root or os.environ.get(ENV_ROOT) or fetched_root()
-    info = fetch_dataset(args.name, Path(root), url=args.url, sha256=args.sha256, progress=not args.no_progress)
-    if not info["verified"]:
-        print(f"warning: no checksum recorded for this download; sha256 = {info['sha256']} "
-              "(pass --sha256 to verify)", file=sys.stderr)
-    print(f"extracted {len(info['files'])} files into {info['target']} (sha256 {info['sha256']})")
+    if len(args.name) > 1 and (args.url or args.sha256):
+        raise InputError("--url/--sha256", "apply to one dataset; fetch the others separately")
+    for name in args.name:
+        info = fetch_dataset(name, Path(root), url=args.url, sha256=args.sha256,
+                             progress=not args.no_progress, allow_unverified=args.allow_unverified)
+        if not info["verified"]:
+            print(f"warning: {name}: nothing verified this download; sha256 = {info['sha256']} "
+                  "(pass --sha256 to verify)", file=sys.stderr)
+        checked = f", {info['manifest_files']} files match the sha256 manifest" if info["manifest_files"] else ""
+        print(f"{name}: extracted {len(info['files'])} files into {info['target']} "
+              f"(archive sha256 {info['sha256']}{checked})")
     return 0

@@ -45,6 +45,9 @@ class DatasetSpec:
     url: str | None = None
     sha256: str | None = None
     archive_subdir: str | None = None  # glob of the dataset folder inside the downloaded archive
+    # (regex, template) rules placing each archive file (see fusionbench.datasets.manifest.apply_layout);
+    # they take precedence over archive_subdir
+    layout: tuple = ()
     licence: str = "unknown (no licence file)"
     notes: str = ""
     aliases: tuple = field(default_factory=tuple)
@@ -65,8 +68,10 @@ DATASETS = {s.name: s for s in (
         "A. Toet, The TNO Multiband Image Data Collection, Data in Brief 15, 2017",
         url="https://github.com/Linfeng-Tang/Image-Fusion/archive/"
             "dba5bf3d507e09227993ca9743776bf05ce35c51.zip",
-        archive_subdir="Image-Fusion-*/General Evaluation Metric/Image/Source-Image/TNO",
-        licence="CC BY 4.0 (TNO collection)", aliases=("tno",)),
+        layout=((r"[^/]+/General Evaluation Metric/Image/Source-Image/TNO/(ir|vi)/([^/]+)", "{0}/{1}"),
+                (r"[^/]+/General Evaluation Metric/Image/Algorithm/([^/]+)_TNO/([^/]+)", "fused/{0}/{1}")),
+        licence="CC BY 4.0 (TNO collection)", aliases=("tno",),
+        notes="with the 9 methods' fused images (fused/<method>/) scored by Tang's MATLAB code"),
     DatasetSpec(
         "tno25", "TNO-25 (CDDFuse test_img/TNO), a subset of tno42", ("tno42", "tno", "tno_42"),
         "25 pairs", "tno42 restricted to the CDDFuse list", "as tno42", subset="tno25",
@@ -75,13 +80,17 @@ DATASETS = {s.name: s for s in (
         "tno21", "TNO-21 (DenseFuse-era set)", ("tno21", "tno_21"), "21 pairs, 8-bit gray PNG",
         "GitHub thfylsty/Classic-and-state-of-the-art-image-fusion-methods @ 5d9457d, IV_images",
         "A. Toet, Data in Brief 15, 2017; H. Li and X.-J. Wu, DenseFuse, IEEE TIP 28(5), 2019",
+        url="https://github.com/thfylsty/Classic-and-state-of-the-art-image-fusion-methods/archive/"
+            "5d9457df396f1ea6921e1b9b3703995205940862.zip",
+        layout=((r"[^/]+/ResNet_ZCA_Image_Fusion_Codes/IV_images/IR/IR(\d+)\.png", "ir/{0:02d}.png"),
+                (r"[^/]+/ResNet_ZCA_Image_Fusion_Codes/IV_images/VIS/VIS(\d+)\.png", "vi/{0:02d}.png")),
         licence="CC BY 4.0 (TNO collection)"),
     DatasetSpec(
         "roadscene", "RoadScene (FLIR, size-matched LR visible)", ("roadscene",),
         "221 pairs", "GitHub hanna-xu/RoadScene @ ab71420 (cropinfrared, crop_LR_visible)",
         "H. Xu et al., U2Fusion, IEEE TPAMI 44(1), 2022",
         url="https://github.com/hanna-xu/RoadScene/archive/ab71420f8fc96396eeb97eecf3694909b3feb656.zip",
-        archive_subdir="RoadScene-*",
+        layout=((r"[^/]+/cropinfrared/([^/]+)", "ir/{0}"), (r"[^/]+/crop_LR_visible/([^/]+)", "vi/{0}")),
         notes="pair cropinfrared/ with crop_LR_visible/ (same size), never with crop_HR_visible/"),
     DatasetSpec(
         "roadscene50", "RoadScene-50 (CDDFuse test_img/RoadScene)", ("roadscene",), "50 pairs",
@@ -100,8 +109,11 @@ DATASETS = {s.name: s for s in (
         "vifb", "VIFB benchmark inputs", ("vifb",), "21 pairs, JPEG (input/IR, input/VI)",
         "GitHub xingchenzhang/VIFB @ 22b2ea9", "X. Zhang, P. Ye, G. Xiao, VIFB, CVPRW 2020",
         url="https://github.com/xingchenzhang/VIFB/archive/22b2ea9d91499cc5962d9bdcae9c290270f0fade.zip",
-        archive_subdir="VIFB-*",
-        notes="17 of the 21 IR files are three-channel JPEGs; evaluate with profile vifb"),
+        layout=((r"[^/]+/input/(IR|VI)/([^/]+)", "input/{0}/{1}"),
+                (r"[^/]+/output/fused_images/((?![^/]*_MST_SR\.)[^/]+)", "fused/{0}")),
+        notes="17 of the 21 IR files are three-channel JPEGs; evaluate with profile vifb; with the 25 "
+              "methods' fused images (fused/<image>_<method>.jpg; the old name MST_SR, a copy of "
+              "LP_SR, is left out)"),
 )}
 
 
