@@ -22,6 +22,13 @@ def register(sub):
                    help="folder of fused images matched to the pairs by file stem; repeatable")
     p.add_argument("--name", action="append", default=[], metavar="N",
                    help="method name for the --fused folder at the same position (default: folder name)")
+    p.add_argument("--fused-root", metavar="DIR",
+                   help="results tree: each subfolder with images is one method, named after the folder "
+                        "(<Method>_<dataset> folders lose the dataset suffix); methods lacking images are listed")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="with --fused-root: keep only method folders matching this pattern; repeatable")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="with --fused-root: leave out method folders matching this pattern; repeatable")
     p.add_argument("--dataset", action="append", required=True, metavar="NAME|PATH",
                    help="registered dataset (fusionbench datasets list) or a folder with ir/ and vi/; repeatable")
     p.add_argument("--data-root", help="folder holding the datasets (or the dataset folder itself); "
@@ -51,15 +58,41 @@ def register(sub):
 
 
 
-def _methods(args):
+def _methods(args, datasets=()):
     from fusionbench.errors import InputError
     from fusionbench.methods import FusedFolder
-    if not args.method and not args.fused:
-        raise InputError("evaluate", "give at least one --method NAME or --fused DIR")
+    root = getattr(args, "fused_root", None)
+    if not args.method and not args.fused and not root:
+        raise InputError("evaluate", "give at least one --method NAME, --fused DIR or --fused-root DIR")
     if len(args.name) > len(args.fused):
         raise InputError("--name", "more --name than --fused options")
+    if (args.include or args.exclude) and not root:
+        raise InputError("--include/--exclude", "only apply to --fused-root")
     names = args.name + [None] * (len(args.fused) - len(args.name))
-    return list(args.method) + [FusedFolder(d, name=n) for d, n in zip(args.fused, names)]
+    out = list(args.method) + [FusedFolder(d, name=n) for d, n in zip(args.fused, names)]
+    if root:
+        from fusionbench.methods.fused_root import discover_fused_root
+        labels = [d.label for d in datasets] or [None]
+        found = [discover_fused_root(root, include=args.include, exclude=args.exclude, dataset=lb) for lb in labels]
+        if any([f.folder for f in x] != [f.folder for f in found[0]] for x in found[1:]):
+            raise InputError(root, "its <Method>_<dataset> folders differ per dataset; give one --dataset per run")
+        out += found[0]
+        print(f"--fused-root {root}: {len(found[0])} method(s): "
+              + ", ".join(f.name for f in found[0]), file=sys.stderr)
+    return out
+
+
+def _report_missing(result) -> dict:
+    """Print which images each method lacks; returns ``{dataset: {method: [images]}}``."""
+    from fusionbench.methods.fused_root import missing_images
+    missing = missing_images(result.problems)
+    for ds, per in missing.items():
+        total = next((len(d.pairs) for d in result.datasets if d.label == ds), None)
+        for method, images in per.items():
+            shown = ", ".join(images[:20]) + (f", ... (+{len(images) - 20})" if len(images) > 20 else "")
+            print(f"MISSING: {ds} [{method}] lacks {len(images)}" + (f" of {total}" if total else "")
+                  + f" image(s): {shown}", file=sys.stderr)
+    return missing
 
 
 def means_table(summary, metrics, methods) -> dict:
@@ -115,10 +148,10 @@ def run(args):
     for path in (args.out, args.summary_out):  # before any scoring, not after it
         if path:
             check_output(path)
-    methods = _methods(args)
     from fusionbench.datasets import resolve_dataset
     datasets = [resolve_dataset(d, data_root_dir=args.data_root, split=args.split, subset=args.subset)
                 for d in args.dataset]
+    methods = _methods(args, datasets)
     for ds in datasets:
         print(f"dataset {ds.describe()}", file=sys.stderr)
         if ds.is_sample:
@@ -150,6 +183,7 @@ def run(args):
         print(f"warning: {w}", file=sys.stderr)
     print(f"computed {result.computed} values, reused {result.reused} from the store ({result.store_path}); "
           f"fused {result.fused} images, reused {result.fused_reused}", file=sys.stderr)
+    result.extra["missing"] = _report_missing(result)
     if result.problems:
         print(f"INCOMPLETE: {len(result.problems)} pair(s) not scored:", file=sys.stderr)
         for prob in result.problems:
