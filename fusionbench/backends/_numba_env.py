@@ -69,6 +69,10 @@ def _configure_cache_dir(here=None) -> str:
             if "numba" in sys.modules:  # imported earlier by someone else: re-read the environment
                 from numba.core import config
                 config.reload_config()
+    try:  # a NUMBA_CACHE_DIR that does not exist yet: create it now, or the stamp below is not
+        os.makedirs(path, exist_ok=True)  # written and the next process purges (recompiles) everything
+    except OSError:
+        pass  # not writable: numba falls back to compiling in memory
     _purge_stale(path, here)
     return path
 
