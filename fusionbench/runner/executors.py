@@ -5,8 +5,13 @@ The caller re-orders results by task index, so every executor gives the same out
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from fusionbench.errors import InputError
@@ -30,15 +35,47 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "N
 
 
 def _single_threaded():
-    """Worker initializer: one thread per worker process (the pool is the parallelism)."""
+    """One thread per worker process (the pool is the parallelism)."""
     for var in _THREAD_VARS:  # read by numba, BLAS and torch when they are first imported
         os.environ.setdefault(var, "1")
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the process that started it ends, even by ``kill -9`` (which runs no
+    clean-up in the parent): Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, elsewhere a thread that
+    polls the parent pid. A parent gone before this runs is caught by the pid check."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, name="fusionbench-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Worker initializer: die with the parent, one thread per worker."""
+    _die_with_parent(parent_pid)
+    _single_threaded()
 
 
 def _local(fn, tasks, jobs):
     # spawn: no fork of a process that may hold torch / BLAS threads
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_single_threaded)
+                               initializer=_worker_init, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(fn, t) for t in tasks]
         for fut in as_completed(futures):
