@@ -50,6 +50,12 @@ def register(sub):
                         "reused when method, weights, code, options and source pixels all match)")
     p.add_argument("--out", help="per-image results file: .csv, .json or .parquet")
     p.add_argument("--summary-out", help="per-dataset aggregates (mean, std, n): .csv, .json or .parquet")
+    p.add_argument("--export", action="append", default=[], metavar="FILE",
+                   help="per-image export by extension: .csv (VIFB-style wide table, rows images, columns "
+                        "method/metric), .xlsx (Tang's workbook, one sheet per metric; needs openpyxl), .mat "
+                        "(VIFB's resultsMetrics images x methods x metrics); repeatable")
+    p.add_argument("--export-per-metric", action="store_true",
+                   help="with a .csv --export: one file per metric (<stem>_<metric>.csv), columns methods")
     p.add_argument("--format", default="table", choices=("table", "csv", "json", "latex"),
                    help="how to print the per-dataset means (default table)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -148,6 +154,9 @@ def run(args):
     for path in (args.out, args.summary_out):  # before any scoring, not after it
         if path:
             check_output(path)
+    from fusionbench.store.export import export_results, require_export
+    for path in args.export:
+        require_export(path)
     from fusionbench.datasets import resolve_dataset
     datasets = [resolve_dataset(d, data_root_dir=args.data_root, split=args.split, subset=args.subset)
                 for d in args.dataset]
@@ -168,6 +177,9 @@ def run(args):
         print(f"wrote {len(frame)} rows to {write_frame(frame, args.out)}", file=sys.stderr)
     if args.summary_out:
         print(f"wrote {len(summary)} rows to {write_frame(summary, args.summary_out)}", file=sys.stderr)
+    for path in args.export:
+        for written in export_results(frame, path, per_metric=args.export_per_metric, name="evaluate"):
+            print(f"wrote {written}", file=sys.stderr)
     if args.format == "table":
         for ds, rows in tables.items():
             print(f"\n{ds} (profile {result.profile}; mean over n images, or over the (n=K) images with a value)")

@@ -47,13 +47,38 @@ def register(sub):
                    help="where an image holds several values for one method (a --fused folder changed after "
                         "it was scored, two folders with one name), use the most recently stored one; "
                         "without it such results are refused")
+    p.add_argument("--export", action="append", default=[], metavar="FILE",
+                   help="also write the selected per-image values: .csv (VIFB-style wide), .xlsx (Tang's "
+                        "one sheet per metric; needs openpyxl) or .mat (VIFB's resultsMetrics); repeatable")
+    p.add_argument("--export-per-metric", action="store_true",
+                   help="with a .csv --export: one file per metric (<stem>_<metric>.csv)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.set_defaults(func=run)
 
 
+def _export(df, args):
+    from fusionbench.report.results import check_selection, distinct_results, select
+    from fusionbench.store.export import export_results
+    src = str(args.results or "result store")
+    sel = dict(dataset=args.dataset, profile=args.profile, metric=_csv(args.metrics), method=_csv(args.methods))
+    if args.profile is not None and (df["profile"] == args.profile).any():
+        df, sel["profile"] = select(df, profile=args.profile), None
+    df = distinct_results(df, latest=args.latest, name=src)
+    check_selection(df, src, **sel)
+    df = select(df, **sel)
+    for path in args.export:
+        for written in export_results(df, path, per_metric=args.export_per_metric, name=src):
+            print(f"wrote {written}", file=sys.stderr)
+
+
 def run(args):
     from fusionbench.report.results import load_any
+    from fusionbench.store.export import require_export
+    for path in args.export:
+        require_export(path)
     df = load_any(args.results)
+    if args.export:
+        _export(df, args)
     if args.published or args.stats:
         from fusionbench.report.results import check_selection, distinct_results, select
         src = str(args.results or "result store")
