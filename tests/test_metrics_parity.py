@@ -1,4 +1,7 @@
-"""Parity of the reference kernels with the toolboxes' real published outputs (``../shared``).
+"""Parity of the reference kernels with the toolboxes' real published outputs.
+
+The reference values ship in ``tests/data/reference`` (provenance in its README); the images come from
+``../shared/data`` (CI) or from ``fusionbench datasets fetch tno42 vifb tno21 roadscene``.
 
 * ``tang2022`` vs Tang's MATLAB output on TNO-42 (9 methods x 42 images x 11 metrics);
 * ``vifb`` vs VIFB's MATLAB output (21 images x 25 methods x 13 metrics, 5 significant digits);
@@ -16,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import require_shared
+from conftest import find_data, reference, require_shared
 
 import fusionbench as fb
 from fusionbench.metrics.pipeline import load, to_gray
@@ -52,7 +55,7 @@ def _tang_job(job):
 
 def test_tang2022_matches_matlab_tno42():
     root = require_shared("data", "tno42")
-    ref = pd.read_csv(root / "published_metrics" / "tang_tno42_per_image.csv")
+    ref = pd.read_csv(reference("tang_tno42_per_image.csv"))
     metrics = sorted(ref.metric.unique())
     jobs = [(str(root), m, i, metrics) for (m, i), _ in ref.groupby(["method", "image"])]
     ours = pd.DataFrame(_map(_tang_job, jobs), columns=["method", "image", "metric", "ours"])
@@ -94,7 +97,7 @@ VIFB_REENCODED = {"SwinFusion", "YDTR"}
 
 def test_vifb_matches_published_per_image():
     root = require_shared("data", "vifb")
-    ref = pd.read_csv(root / "published_metrics" / "vifb_per_image.csv", dtype={"value": str})
+    ref = pd.read_csv(reference("vifb_per_image.csv"), dtype={"value": str})
     ref["metric"] = ref.metric.map(VIFB_NAMES)
     jobs = [(str(root), i, m) for (i, m), _ in ref.groupby(["image", "method"])]
     assert len(jobs) == 21 * 25
@@ -125,16 +128,22 @@ ORACLE_DIRS = {"roadscene": "roadscene", "msrs_samples": "msrs_samples", "llvip_
 FLOAT32_METRICS = {"SD", "SF", "AG", "CC", "SCD", "Qabf", "MSE", "PSNR"}
 
 
-def _find_pair(data: Path, dataset: str, image: str):
-    split, _, stem = image.rpartition("/")
-    base = data / ORACLE_DIRS[dataset] / split
+def _pair_folder(dataset: str, image: str):
+    """The folder holding the oracle pair's ir/ and vi/, or None where no copy is available."""
+    split, _, _ = image.rpartition("/")
+    parts = ("data", ORACLE_DIRS[dataset]) + ((split,) if split else ())
+    return find_data(*parts)
+
+
+def _find_pair(base: Path, image: str):
+    stem = image.rpartition("/")[2]
     (ir,) = [p for p in (base / "ir").iterdir() if p.stem == stem]
     return ir, base / "vi" / ir.name
 
 
 def _cdd_job(job):
-    data, dataset, image, metrics = job
-    ir, vi = _find_pair(Path(data), dataset, image)
+    base, dataset, image, metrics = job
+    ir, vi = _find_pair(Path(base), image)
     A = to_gray(load(ir, str(ir)), "opencv").astype(np.uint8)
     B = to_gray(load(vi, str(vi)), "opencv").astype(np.uint8)
     fused = {"average": np.round((A.astype(float) + B) / 2).astype(np.uint8),
@@ -149,14 +158,22 @@ def _cdd_job(job):
 
 
 def test_cddfuse_matches_python_evaluator_oracle():
-    oracle_csv = require_shared("oracles", "cddfuse_simple.csv")
-    data = require_shared("data")
-    ref = pd.read_csv(oracle_csv)
+    ref = pd.read_csv(reference("cddfuse_simple.csv"))
     metrics = [m for m in ref.metric.unique() if m != "SSIM_dr255"]
-    jobs = [(str(data), d, i, metrics) for (d, i), _ in ref.groupby(["dataset", "image"])]
+    pairs = {(d, i): _pair_folder(d, i) for (d, i), _ in ref.groupby(["dataset", "image"])}
+    left_out = sorted(k for k, base in pairs.items() if base is None or not (base / "ir").is_dir())
+    if left_out:
+        # MSRS/LLVIP sample pairs are not fetchable; CI (the shared copy) checks every pair
+        assert os.environ.get("FUSIONBENCH_REQUIRE_SHARED") != "1", left_out
+        require_shared("data", "roadscene")  # the fetchable sets must be there
+        require_shared("data", "tno21")
+        print(f"\ncddfuse oracle: {len(left_out)} of {len(pairs)} pairs not available here "
+              f"({sorted({d for d, _ in left_out})}); they are checked where ../shared/data is present")
+    jobs = [(str(base), d, i, metrics) for (d, i), base in pairs.items() if (d, i) not in left_out]
     ours = pd.DataFrame(_map(_cdd_job, jobs), columns=["dataset", "image", "method", "metric", "ours"])
+    ref = ref[[(d, i) not in left_out for d, i in zip(ref.dataset, ref.image)]]
     both = ref.merge(ours, on=["dataset", "image", "method", "metric"], validate="one_to_one")
-    assert len(both) == len(ref)
+    assert len(both) == len(ref) and len(both) >= 51 * 3 * 13
     # NaN rows (SCD when F equals a source: 0/0 in the evaluator) are matched exactly
     nan_ref, nan_ours = both.value.isna(), both.ours.isna()
     assert (nan_ref == nan_ours).all(), both[nan_ref != nan_ours].to_string()
