@@ -30,8 +30,8 @@ def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="auto", d
     metrics : sequence of str, optional
         Metric names (see ``fusionbench.metrics.CARDS``); default: the profile's table.
     profile : str
-        ``cddfuse`` (default, the CDDFuse-family Python evaluator), ``tang2022``, ``tang2023`` or
-        ``vifb``; see ``specs/METRICS.md``.
+        ``cddfuse`` (default, the CDDFuse-family Python evaluator), ``tang2022``, ``tang2023``,
+        ``vifb`` or ``mefb``; see ``specs/METRICS.md`` and ``fusionbench.metrics.PROFILES``.
     backend : {"auto", "numpy", "numba", "torch", "torch-fp32"}
         ``auto`` (default) runs torch on CUDA when a GPU is present, else Numba; ``numpy`` is the
         float64 reference. Numba and torch agree with it within the per-metric budgets of

@@ -13,9 +13,10 @@ from fusionbench.metrics import ALL_METRICS, CARDS, PROFILES
 
 PROFILE_NAMES = tuple(PROFILES)
 # metrics whose definition is not symmetric in the two sources (by the toolbox's design)
-ASYMMETRIC = {"VIFF", "Nabf"}
+ASYMMETRIC = {"VIFF", "Nabf", "Qc"}  # Qc clips its weight at 0 and 1 asymmetrically
 # 0/0 cases the toolboxes give NaN for (documented in the cards)
-MAY_BE_NAN = {"CC", "SCD", "Qabf", "VIF", "Qcb", "Qcv", "Nabf", "AG", "SSIM", "VIFF", "MI", "PSNR"}
+MAY_BE_NAN = {"CC", "SCD", "Qabf", "VIF", "Qcb", "Qcv", "Nabf", "AG", "SSIM", "VIFF", "MI", "PSNR",
+              "Qy", "Qc", "Qw", "Qe", "NMI", "Q_TE", "Q_NCIE"}
 
 
 def score(F, A, B, metric, profile, backend="numpy", **options):

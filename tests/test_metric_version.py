@@ -6,7 +6,8 @@ values. ``tests/data/metric_reference.json`` holds every metric under every prof
 of a bundled MSRS pair (float64 NumPy reference) with the version that made them.
 
 Regenerate after bumping ``METRIC_VERSION`` (fusionbench/metrics/result.py):
-``python tests/test_metric_version.py``
+``python tests/test_metric_version.py``; after adding a metric or profile (no existing value may
+change): ``python tests/test_metric_version.py --add``.
 """
 
 import json
@@ -55,11 +56,15 @@ def test_values_change_only_with_the_metric_version():
         f"METRIC_VERSION is {METRIC_VERSION!r} but {REFERENCE.name} was made under {ref['metric_version']!r}: "
         "regenerate it with `python tests/test_metric_version.py` in the commit that bumps the version")
     now = compute_all()
-    changed = [f"{p}/{m}: {ref['values'][p].get(m)!r} -> {v!r}" for p, vals in now.items() for m, v in vals.items()
-               if not _same(ref["values"].get(p, {}).get(m), v)]
+    known = ref["values"]
+    changed = [f"{p}/{m}: {known[p][m]!r} -> {v!r}" for p, vals in now.items() for m, v in vals.items()
+               if m in known.get(p, {}) and not _same(known[p][m], v)]
+    new = [f"{p}/{m}" for p, vals in now.items() for m in vals if m not in known.get(p, {})]
     assert not changed, (f"metric values changed while METRIC_VERSION stayed {METRIC_VERSION!r}; bump it in "
                          "fusionbench/metrics/result.py (stores would reuse the old values), then regenerate "
                          f"{REFERENCE.name}:\n  " + "\n  ".join(changed))
+    assert not new, (f"no reference value for {', '.join(new)} (a new metric or profile): add them with "
+                     "`python tests/test_metric_version.py --add`, which keeps every existing value")
 
 
 def test_the_check_catches_a_change():
@@ -70,7 +75,28 @@ def test_the_check_catches_a_change():
     assert not _same(v, v * (1 + 1e-10)) and not _same(None, v)
 
 
-if __name__ == "__main__":
+def _add_new_values():
+    """Add values of new metrics / profiles; refuse if an existing value changed."""
+    ref = json.loads(REFERENCE.read_text())
+    assert ref["metric_version"] == METRIC_VERSION, "METRIC_VERSION changed: regenerate without --add"
+    now = compute_all()
+    changed = [f"{p}/{m}" for p, vals in now.items() for m, v in vals.items()
+               if m in ref["values"].get(p, {}) and not _same(ref["values"][p][m], v)]
+    if changed:
+        raise SystemExit(f"existing values changed ({', '.join(changed)}): bump METRIC_VERSION instead")
+    added = 0
+    for p, vals in now.items():
+        for m, v in vals.items():
+            if m not in ref["values"].setdefault(p, {}):
+                ref["values"][p][m] = v
+                added += 1
+    REFERENCE.write_text(json.dumps(ref, indent=1) + "\n")
+    print(f"added {added} values to {REFERENCE}")
+
+
+if __name__ == "__main__" and "--add" in __import__("sys").argv:
+    _add_new_values()
+elif __name__ == "__main__":
     REFERENCE.parent.mkdir(exist_ok=True)
     REFERENCE.write_text(json.dumps({
         "_regenerate": "python tests/test_metric_version.py (after bumping METRIC_VERSION)",

@@ -39,6 +39,8 @@ OPTION_VALUES = {
     "psnr_mode": ("cddfuse", "tang", "vifb"),
     "mse_scale": (255, 1),
     "nabf_variant": ("smfnet", "tang_v1", "tang_v2_swapped"),
+    "qw_input": ("image", "edges"),
+    "te_marginals": ("paper", "mefb"),
 }
 
 
@@ -91,7 +93,7 @@ _CDDFUSE = dict(
     mi_joint_u8_saturation=False, mi_minmax=False, vif_combine="sum", vif_u8_saturation=False,
     vif_nan="one", qabf_scale=255, qabf_conv_order="any", qabf_equal_g="gF", ssim_impl="skimage019",
     ssim_data_range=2, ssim_combine="sum", ssim_float32=True, psnr_mode="cddfuse", mse_scale=255,
-    nabf_variant="smfnet",
+    nabf_variant="smfnet", qw_input="image", te_marginals="paper",
 )
 _TANG2023 = _CDDFUSE | dict(
     gray="matlab", fused_quantize="round_away", ag_norm="M1N1", mi_base="2",
@@ -108,6 +110,14 @@ _VIFB_OPTS = _CDDFUSE | dict(
     ag_norm="M1N1", mi_minmax=True, vif_nan="nan", ssim_impl="wang2004_valid",
     ssim_data_range=255, ssim_float32=False, psnr_mode="vifb",
 )
+
+
+# MEFB (Zhang, Information Fusion 2021) runs VIFB's metric code (Zheng Liu's toolbox) on sources and
+# fused images that its driver has turned to gray with rgb2gray (uint8); its "Qw" is Piella's
+# weighted index on Prewitt edge maps and its Tsallis metric pairs transposed marginals
+_MEFB_OPTS = _VIFB_OPTS | dict(color_mode="gray", qw_input="edges", te_marginals="mefb")
+_MEFB = ("CE", "EN", "NMI", "PSNR", "Q_NCIE", "Q_TE", "AG", "EI", "Qabf", "SD", "SF", "Qc", "Qw", "Qy",
+         "Qcb", "Qcv", "VIFF")
 
 
 def _profile(name, description, reproduces, options, table):
@@ -134,6 +144,10 @@ PROFILES = MappingProxyType({
         "vifb", "VIFB benchmark (Zhang et al., CVPRW 2020): 13 metrics, per-channel RGB",
         "xingchenzhang/VIFB@22b2ea9 compute_metrics.m",
         _VIFB_OPTS, _VIFB),
+    "mefb": _profile(
+        "mefb", "MEFB benchmark's metric functions (Zhang, Information Fusion 2021) on gray images",
+        "xingchenzhang/MEFB@9e185bf metrics/metrics<Name>.m (run in GNU Octave: oracles/mefb_octave_tno42.csv)",
+        _MEFB_OPTS, _MEFB),
 })
 
 DEFAULT_PROFILE = "cddfuse"

@@ -26,6 +26,8 @@ from typing import Callable
 from fusionbench.errors import UnknownNameError
 from fusionbench.metrics import reference as R
 from fusionbench.metrics.cards import MetricCard
+from fusionbench.metrics.reference import joint as J
+from fusionbench.metrics.reference import similarity as S
 
 FAST_BACKENDS = ("numba", "torch", "torch-fp32")
 INF = float("inf")
@@ -84,30 +86,31 @@ def _budgets(f64: float, fp32: float | None) -> dict:
     return out
 
 
-C, T22, T23, V = "cddfuse", "tang2022", "tang2023", "vifb"
+C, T22, T23, V, M = "cddfuse", "tang2022", "tang2023", "vifb", "mefb"
 _EVAL = "CDDFuse evaluator outputs (oracles/cddfuse_simple.csv)"
 _TANG = "Tang's MATLAB TNO-42 per-image values (data/tno42/published_metrics)"
 _VIFB = "VIFB's published MATLAB per-image values (5 digits)"
+_MEFB = "MEFB's MATLAB functions run in GNU Octave (oracles/mefb_octave_tno42.csv, tests/test_metrics_mefb.py)"
 
 register(MetricCard("EN", "Shannon entropy of F", True, (0.0, 8.0), "bits",
                     "Roberts et al., J. Appl. Remote Sens. 2008", ("color_mode",), sources=0,
-                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.en, native=(C, T22, T23, V), fast=_budgets(1e-9, 1e-6))
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.en, native=(C, T22, T23, V, M), fast=_budgets(1e-9, 1e-6))
 register(MetricCard("SD", "Standard deviation of F", True, (0.0, 127.5), "grey levels",
                     "Rao, Measurement 1997", ("sd_mode", "color_mode"), sources=0,
                     notes="tang2022 computes it on uint8 with saturation, bounded by sqrt(255)=15.97",
-                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.sd, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.sd, native=(C, T22, T23, V, M), fast=_budgets(1e-7, 1e-6))
 register(MetricCard("SF", "Spatial frequency", True, (0.0, 255.0 * 2 ** 0.5), "grey levels / pixel",
                     "Eskicioglu & Fisher, IEEE TCOM 1995", ("sf_norm", "sf_scale"), sources=0,
                     notes="tang2022 on [0,1] data (~SF/255); vifb normalises by MN and treats RGB as M x 3N",
-                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.sf, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.sf, native=(C, T22, T23, V, M), fast=_budgets(1e-7, 1e-6))
 register(MetricCard("AG", "Average gradient", True, (0.0, 255.0), "grey levels / pixel",
                     "Cui et al., Opt. Commun. 2015", ("ag_norm", "ag_half"), sources=0,
                     notes="1-row or 1-column images: M1N1 normalisation divides by 0 (inf/NaN, as MATLAB)",
-                    checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.ag, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+                    checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.ag, native=(C, T22, T23, V, M), fast=_budgets(1e-7, 1e-6))
 register(MetricCard("MI", "Mutual information, summed over both sources", True, (0.0, 16.0), "nats or bits",
                     "Qu et al., Electron. Lett. 2002", ("mi_base", "mi_joint_u8_saturation", "mi_minmax"),
                     checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
@@ -129,8 +132,8 @@ register(MetricCard("VIF", "Pixel-domain multiscale VIF, summed over both source
          R.vif, native=(C, T22, T23), fast=_budgets(1e-7, 1e-4))
 register(MetricCard("Qabf", "Xydeas-Petrovic gradient-based fusion quality", True, (0.0, 1.0), "",
                     "Xydeas & Petrovic, Electron. Lett. 2000", ("qabf_scale", "qabf_conv_order", "qabf_equal_g"),
-                    notes="NaN when both sources are flat (0/0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.qabf, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-5))
+                    notes="NaN when both sources are flat (0/0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.qabf, native=(C, T22, T23, V, M), fast=_budgets(1e-7, 1e-5))
 register(MetricCard("SSIM", "Structural similarity, summed (or averaged) over both sources", True, (-2.0, 2.0),
                     "", "Wang et al., IEEE TIP 2004",
                     ("ssim_impl", "ssim_data_range", "ssim_combine", "ssim_float32"),
@@ -141,33 +144,82 @@ register(MetricCard("MSE", "Mean squared error, mean over both sources", False, 
                     "", ("mse_scale",), checked=f"{_EVAL}; {_TANG}"),
          R.mse, native=(C, T22, T23), fast=_budgets(1e-7, 1e-6))
 register(MetricCard("PSNR", "Peak signal-to-noise ratio", True, (-INF, INF), "dB", "", ("psnr_mode", "mse_scale"),
-                    notes="+inf when F equals both sources (MSE = 0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}"),
-         R.psnr, native=(C, T22, T23, V), fast=_budgets(1e-7, 1e-6))
+                    notes="+inf when F equals both sources (MSE = 0)", checked=f"{_EVAL}; {_TANG}; {_VIFB}; {_MEFB}"),
+         R.psnr, native=(C, T22, T23, V, M), fast=_budgets(1e-7, 1e-6))
 register(MetricCard("RMSE", "VIFB root mean squared error (sqrt of the sum / MN)", False, (0.0, INF), "",
                     "Zhang et al., VIFB, CVPRW 2020", (), checked=_VIFB),
          R.rmse, native=(V,), fast=_budgets(1e-9, 1e-6))
 register(MetricCard("CE", "Cross entropy, mean over both sources", False, (-INF, INF), "bits",
                     "Bulanon et al., Biosyst. Eng. 2009", (),
                     notes="summed only where both histograms are non-zero (VIFB), so it can be negative",
-                    checked=_VIFB),
-         R.ce, native=(V,), fast=_budgets(1e-9, 1e-9))
+                    checked=f"{_VIFB}; {_MEFB}"),
+         R.ce, native=(V, M), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("EI", "Edge intensity", True, (0.0, INF), "grey levels", "Rajalingam & Priya 2018", (),
-                    sources=0, checked=_VIFB),
-         R.ei, native=(V,), fast=_budgets(1e-9, 1e-6))
+                    sources=0, checked=f"{_VIFB}; {_MEFB}"),
+         R.ei, native=(V, M), fast=_budgets(1e-9, 1e-6))
 register(MetricCard("Qcb", "Chen-Blum perceptual fusion quality", True, (0.0, 1.0), "",
-                    "Chen & Blum, Image Vis. Comput. 2009", (), checked=_VIFB),
-         R.qcb, native=(V,), fast=_budgets(1e-9, 1e-4))
+                    "Chen & Blum, Image Vis. Comput. 2009", (), notes="MEFB (Octave) differs by up to 2.1e-4 on three PIAFusion results of TNO-42, unexplained",
+                    checked=f"{_VIFB}; {_MEFB}: 51 of 54 rows within 1e-9"),
+         R.qcb, native=(V, M), fast=_budgets(1e-9, 1e-4))
 register(MetricCard("Qcv", "Chen-Varshney perceptual fusion quality", False, (0.0, INF), "",
-                    "Chen & Varshney, Opt. Commun. 2007", (), checked=_VIFB),
-         R.qcv, native=(V,), fast=_budgets(1e-9, 1e-5))
+                    "Chen & Varshney, Opt. Commun. 2007", (), checked=f"{_VIFB}; {_MEFB}"),
+         R.qcv, native=(V, M), fast=_budgets(1e-9, 1e-5))
 register(MetricCard("VIFF", "Han et al.'s visual information fidelity for fusion", True, (0.0, INF), "",
                     "Han et al., Information Fusion 2013", (),
-                    checked="specs/METRICS.md 4.17 (VIFF_Public.m read); properties only, no toolbox output"),
-         R.viff, native=(C,), fast=_budgets(1e-9, 1e-9))
+                    notes="MEFB calls it VIF (metricsVIF.m, Han's code)",
+                    checked=f"{_MEFB}: 54 rows (its VIF column)"),
+         R.viff, native=(C, M), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 1.0), "",
                     "Kumar, SIViP 2013; Petrovic & Xydeas 2005", ("nabf_variant",),
                     checked="specs/METRICS.md 4.18 (Tang's analysis_nabf.m read); properties only"),
          R.nabf, native=(C, T22, T23), fast=_budgets(1e-9, 1e-9))
+
+# --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
+register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
+                    "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
+                    notes="SSIM with a 7x7 Gaussian and C1 = C2 = 2e-16: a window flat in a source is 0/0-like, "
+                          "and the toolbox's value there depends on float64 rounding (Octave gives 1.36 on TNO 03 "
+                          "RFN-Nest); fusionbench sets the (co)variances of constant windows to exactly 0. "
+                          "Nominally in [0, 1]; NaN for images under 11 pixels",
+                    checked=f"{_MEFB}: 52 of 54 rows within 1e-9; the two others have flat source windows"),
+         S.qy, native=(M,))
+register(MetricCard("Qc", "Cvejic et al.'s covariance-weighted SSIM fusion quality", True, (-INF, INF), "",
+                    "Cvejic, Loza, Bull, Canagarajah, Int. J. Signal Process. 2 (3) 2005", (),
+                    notes="weights cov(A,F)/(cov(A,F)+cov(B,F)) clipped to 0 / 1 as in the toolbox; on windows where "
+                          "a source is flat that ratio is decided by float64 rounding in the toolbox (differences "
+                          "up to 2e-2 on TNO-42); fusionbench uses exact zeros there. NaN under 11 pixels",
+                    checked=f"{_MEFB}: rows without flat source windows within 1e-9, the rest within 2e-2"),
+         S.qc, native=(M,))
+register(MetricCard("Qw", "Piella-Heijmans weighted fusion quality index", True, (-1.0, 1.0), "",
+                    "Piella & Heijmans, Proc. ICIP 2003", ("qw_input",),
+                    notes="qw_input='edges' (mefb): on Prewitt edge maps, what MEFB's metricsQw.m returns. "
+                          "NaN under 11 pixels",
+                    checked=f"{_MEFB}: 54 rows within 1e-9 (qw_input='edges'); 'image' form shares the code"),
+         S.qw, native=(M,))
+register(MetricCard("Qe", "Piella-Heijmans edge-dependent fusion quality index (alpha = 1)", True, (-1.0, 1.0), "",
+                    "Piella & Heijmans, Proc. ICIP 2003", (),
+                    notes="Q_W(A, B, F) * Q_W(A', B', F') on Prewitt edge maps; MEFB's code returns only the second "
+                          "factor (its Qw)",
+                    checked="the paper's formula: the product of the two Q_W forms, each checked against MEFB's "
+                            "Octave output or sharing its code; properties (Q_E(A, A, A) = 1)"),
+         S.qe, native=())
+register(MetricCard("NMI", "Hossny's normalised mutual information", True, (0.0, 2.0), "",
+                    "Hossny, Nahavandi, Creighton, Electron. Lett. 44 (18) 2008", (),
+                    notes="images stretched to 0..255 first (normalize1); NaN for a constant non-zero image",
+                    checked=f"{_MEFB}: 2 rows within 1e-9"),
+         J.nmi, native=(M,))
+register(MetricCard("Q_TE", "Tsallis-entropy fusion metric (q = 1.85)", True, (-INF, INF), "",
+                    "Cvejic, Canagarajah, Bull, Electron. Lett. 42 (11) 2006", ("te_marginals",),
+                    notes="te_marginals='mefb' reproduces MEFB's metricsTE.m, whose transposed marginals give values "
+                          "in the thousands (12566 on TNO 01 DenseFuse); 'paper' follows the formula",
+                    checked=f"{_MEFB}: 2 rows within 1e-9 (te_marginals='mefb'); 'paper' only differs in the index "
+                            "order of the marginals"),
+         J.te, native=(M,))
+register(MetricCard("Q_NCIE", "Nonlinear correlation information entropy", True, (0.0, 1.0), "",
+                    "Wang, Shen, Jin, in Image Fusion (Stathaki ed.), Academic Press 2008", (),
+                    notes="images stretched to 0..255 first (normalize1)",
+                    checked=f"{_MEFB}: 2 rows within 1e-9"),
+         J.ncie, native=(M,))
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})

@@ -1,0 +1,123 @@
+"""The ``mefb`` profile reproduces MEFB's MATLAB metric functions as run in GNU Octave.
+
+``../shared/oracles/mefb_octave_tno42.csv`` (README beside it): TNO-42 images 01-06 x 9 methods for
+Qy, Qc, Qw, Qcb, Qcv, VIF (Han's, our VIFF), SD, AG, PSNR, plus a few rows of EN, SF, CE, EI,
+Qabf, NMI, TE, Qncie. Every value must agree within 1e-9 relative, except where the toolbox's
+own value is decided by float64 rounding (stated per metric below, each an assertion that fails if
+the deviation grows or spreads).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import require_shared
+from scipy import ndimage
+
+import fusionbench as fb
+from fusionbench.metrics.pipeline import load, to_gray
+
+MEFB_NAMES = {
+    "Avg_gradient": "AG", "Cross_entropy": "CE", "Edge_intensity": "EI", "Entropy": "EN", "NMI": "NMI",
+    "Psnr": "PSNR", "Qabf": "Qabf", "Qc": "Qc", "Qcb": "Qcb", "Qcv": "Qcv", "Qncie": "Q_NCIE", "Qw": "Qw",
+    "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF",
+}
+RTOL = 1e-9
+# Qcb differs on three PIAFusion results by up to 2.1e-4 (all other 51 rows within 1e-15); not
+# yet explained (VIFB's published Qcb, 5 digits, is met on all 21 x 25 rows)
+QCB_KNOWN = {("02.png", "PIAFusion"), ("03.png", "PIAFusion"), ("06.png", "PIAFusion")}
+QCB_KNOWN_RTOL = 3e-4
+# Qc: where a source has a constant 7x7 window, cov(X, F) is +-1e-13 in float64 and its sign
+# picks 0, 1 or the SSIM for that window (C = 2e-16); Octave's order of sums decides there
+QC_FLAT_RTOL = 2e-2
+
+
+def _job(job):
+    root, image, method, metrics = job
+    r = fb.compute(os.path.join(root, "fused", method, image), os.path.join(root, "ir", image),
+                   os.path.join(root, "vi", image), metrics=metrics, profile="mefb", backend="numpy")
+    return [(image, method, m, r[m]) for m in metrics]
+
+
+def _has_flat_window(root, image, n=7):
+    for kind in ("ir", "vi"):
+        x = to_gray(load(os.path.join(root, kind, image), kind, quantize="round_away"), "matlab")
+        flat = ndimage.maximum_filter(x, size=n) == ndimage.minimum_filter(x, size=n)
+        if flat[n // 2:-(n // 2), n // 2:-(n // 2)].any():
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def mefb_rows():
+    oracle = pd.read_csv(require_shared("oracles", "mefb_octave_tno42.csv"))
+    root = str(require_shared("data", "tno42"))
+    oracle = oracle[oracle.metric.isin(MEFB_NAMES)].copy()
+    oracle["ours_name"] = oracle.metric.map(MEFB_NAMES)
+    jobs = [(root, img, meth, list(sub.ours_name)) for (img, meth), sub in oracle.groupby(["image", "method"])]
+    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        got = {(i, me, m): v for rows in pool.map(_job, jobs) for i, me, m, v in rows}
+    oracle["ours"] = [got[r.image, r.method, r.ours_name] for r in oracle.itertuples()]
+    oracle["rel"] = (oracle.ours - oracle.value).abs() / oracle.value.abs()
+    flat = {img: _has_flat_window(root, img) for img in oracle.image.unique()}
+    oracle["flat"] = oracle.image.map(flat)
+    return oracle
+
+
+def test_mefb_oracle_covers_the_metrics(mefb_rows):
+    counts = mefb_rows.groupby("metric").size()
+    for m in ("Qy", "Qc", "Qw", "Qcb", "Qcv", "VIF", "SD", "Avg_gradient", "Psnr"):
+        assert counts[m] == 54, m
+    assert set(MEFB_NAMES) <= set(counts.index)
+
+
+def test_mefb_profile_matches_octave_within_1e_9(mefb_rows):
+    r = mefb_rows
+    strict = r[~r.metric.isin(["Qy", "Qc", "Qcb"])]
+    bad = strict[~(strict.rel <= RTOL)]
+    assert bad.empty, bad[["image", "method", "metric", "ours", "value", "rel"]].to_string()
+    for name, worst in strict.groupby("metric").rel.max().items():
+        print(f"{name:18s} {worst:.1e}")
+
+
+def test_mefb_qcb_known_rows(mefb_rows):
+    q = mefb_rows[mefb_rows.metric == "Qcb"]
+    known = q[[(i, m) in QCB_KNOWN for i, m in zip(q.image, q.method)]]
+    rest = q.drop(known.index)
+    assert len(rest) == 51 and (rest.rel <= RTOL).all(), rest[rest.rel > RTOL].to_string()
+    assert (known.rel <= QCB_KNOWN_RTOL).all(), known.to_string()
+
+
+def test_mefb_qy_qc_exact_where_no_source_window_is_flat(mefb_rows):
+    r = mefb_rows[mefb_rows.metric.isin(["Qy", "Qc"])]
+    clean = r[~r.flat]
+    assert len(clean) >= 18  # at least one image (x 9 methods) for each of the two metrics
+    assert (clean.rel <= RTOL).all(), clean[clean.rel > RTOL].to_string()
+    qy = r[(r.metric == "Qy") & r.flat]
+    assert (qy.rel <= RTOL).sum() >= len(qy) - 2  # TNO 03: FusionGAN 3.7e-4, RFN-Nest (Octave 1.36)
+    qc = r[(r.metric == "Qc") & r.flat]
+    assert (qc.rel <= QC_FLAT_RTOL).all(), qc[qc.rel > QC_FLAT_RTOL].to_string()
+
+
+def test_tsallis_hand_made_case():
+    """Paper formula: I_q(X; X) for X uniform on k levels is (1 - k^(q-1)) / (1 - q), q = 1.85."""
+    x = np.tile(np.array([0, 85, 170, 255], dtype=np.uint8), (8, 4))  # 4 levels, equally often
+    want = 2 * (1 - 4 ** 0.85) / (1 - 1.85)
+    for marg in ("paper", "mefb"):  # F = A = B: both index orders agree
+        got = fb.compute(x, x, x, metrics=["Q_TE"], profile="mefb", te_marginals=marg, backend="numpy")["Q_TE"]
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_mefb_te_follows_the_toolbox_not_the_paper():
+    """MEFB's TE pairs transposed marginals; on unequal sources the two forms differ."""
+    rng = np.random.default_rng(1)
+    A = rng.integers(0, 256, (40, 48)).astype(np.uint8)
+    B = np.clip(rng.normal(60, 20, (40, 48)), 0, 255).astype(np.uint8)
+    F = ((A.astype(int) + B) // 2).astype(np.uint8)
+    mefb = fb.compute(F, A, B, metrics=["Q_TE"], profile="mefb", backend="numpy")["Q_TE"]
+    paper = fb.compute(F, A, B, metrics=["Q_TE"], profile="mefb", te_marginals="paper", backend="numpy")["Q_TE"]
+    assert np.isfinite(paper) and np.isfinite(mefb) and abs(mefb - paper) > 1e-3 * abs(paper)
