@@ -8,7 +8,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 def _install(session):
     session.install("torch==2.13.0")
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[dev,networks,docs]")
 
 
 @nox.session

@@ -45,3 +45,21 @@ def did_you_mean(name, known) -> str:
     """``" (did you mean 'a' or 'b'?)"`` for :func:`suggest`'s names, or ``""``."""
     names = suggest(name, known)
     return f" (did you mean {' or '.join(repr(k) for k in names)}?)" if names else ""
+
+
+NETWORKS_EXTRA = "ivif-fusionbench[networks]"
+
+
+class MissingDependencyError(FusionBenchError, ImportError):
+    """An optional dependency (PyTorch for the networks and torch backends) is not installed."""
+
+
+def require_torch(what: str):
+    """Import and return ``torch``, or raise :class:`MissingDependencyError` saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError(
+            f"{what} needs PyTorch, which is not installed; install the networks extra: "
+            f"pip install \"{NETWORKS_EXTRA}\" (the metrics, runner and reports work without it)") from None
+    return torch

@@ -33,6 +33,8 @@ def select(name, device=None):
             from fusionbench.backends.numba_backend import NumbaBackend
             _INSTANCES[key] = NumbaBackend()
         return _INSTANCES[key]
+    from fusionbench.errors import require_torch
+    require_torch(f"backend {name!r}")
     from fusionbench.backends.torch_backend import TorchBackend, parse_device
     dev, dtype = parse_device(device)
     key = ("torch", dev, dtype)

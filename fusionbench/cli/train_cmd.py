@@ -33,8 +33,8 @@ def register(sub):
 def run(args):
     from pathlib import Path
 
-    import torch
-
+    from fusionbench.errors import require_torch
+    torch = require_torch("fusionbench train")
     from fusionbench.methods.base import seed_suffix
     from fusionbench.train import WEIGHTS_DIR, save_weights, train, weights_stem
     from fusionbench.train.card import copy_card, make_card, meta_from_run, write_card

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-from fusionbench.errors import FusionBenchError, UnknownNameError
+from fusionbench.errors import (
+    NETWORKS_EXTRA,
+    FusionBenchError,
+    MissingDependencyError,
+    UnknownNameError,
+    require_torch,
+)
 from fusionbench.methods.base import Method, seed_suffix, split_seed
 from fusionbench.methods.baselines import ALIASES, BASELINES
 from fusionbench.methods.networks import NETWORKS
@@ -21,9 +27,13 @@ def list_methods() -> list:
 
 def _network_module(name):
     modname = f"fusionbench.methods.networks.{name}"
+    require_torch(f"network {name!r}")
     try:
         return importlib.import_module(modname)
     except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] == "safetensors":
+            raise MissingDependencyError(f"network {name!r} needs safetensors: pip install "
+                                         f"\"{NETWORKS_EXTRA}\"") from None
         if exc.name and (exc.name == modname or modname.startswith(exc.name + ".")):
             raise MethodUnavailableError(f"network {name!r} is registered but its package {modname} is not "
                                          "installed in this build") from None
