@@ -42,7 +42,14 @@ def register(sub):
     p.add_argument("--published", action="store_true",
                    help="instead: published values beside these results (same method/dataset)")
     p.add_argument("--stats", action="store_true",
-                   help="instead: bootstrap 95%% CI and Wilcoxon p-value vs the best, per metric")
+                   help="instead: BCa bootstrap 95%% CI, Wilcoxon p-value vs the best (raw and Holm-corrected) "
+                        "and rank-biserial effect size, per metric")
+    p.add_argument("--friedman", action="store_true",
+                   help="instead: Friedman test over the images with Nemenyi post-hoc (mean ranks, critical "
+                        "difference, Kendall's W), per metric with >= 3 methods; alpha from --significance")
+    p.add_argument("--cd-diagram", metavar="FILE",
+                   help="with --friedman: critical-difference diagram (.png/.pdf/.svg); several metrics or "
+                        "datasets give FILE_<dataset>_<metric>.png")
     p.add_argument("--latest", action="store_true",
                    help="where an image holds several values for one method (a --fused folder changed after "
                         "it was scored, two folders with one name), use the most recently stored one; "
@@ -71,6 +78,28 @@ def _export(df, args):
             print(f"wrote {written}", file=sys.stderr)
 
 
+def _friedman(df, args) -> str:
+    from fusionbench.report.ranking import cd_diagram, friedman_nemenyi, friedman_table
+    from fusionbench.report.tables import higher_is_better
+    alpha = args.significance if args.significance is not None else 0.05
+    ft = friedman_table(df, alpha=alpha)
+    if args.cd_diagram:
+        path = Path(args.cd_diagram)
+        keys = list(dict.fromkeys(zip(ft.dataset, ft.profile, ft.metric)))
+        for ds, prof, metric in keys:
+            sub = df[(df.dataset == ds) & (df.profile == prof) & (df.metric == metric)]
+            res = friedman_nemenyi(sub, higher=higher_is_better(metric), alpha=alpha)
+            target = path if len(keys) == 1 else path.with_name(
+                f"{path.stem}_{ds}_{metric}{path.suffix}".replace("/", "-"))
+            cd_diagram(res, path=target, title=f"{ds} {metric}: Friedman p = {res.p_value:.3g}, "
+                                              f"Nemenyi CD = {res.cd:.3f} (alpha {alpha:g}, N = {res.n})")
+            print(f"wrote {target}", file=sys.stderr)
+    if args.format == "csv":
+        return ft.to_csv(index=False)
+    return ft.drop(columns="test").to_markdown(index=False, floatfmt=f".{args.precision}g") + \
+        f"\nTest: {ft['test'].iloc[0]}. tied_with_best: mean rank within the critical difference of the best.\n"
+
+
 def run(args):
     from fusionbench.report.results import load_any
     from fusionbench.store.export import require_export
@@ -79,7 +108,10 @@ def run(args):
     df = load_any(args.results)
     if args.export:
         _export(df, args)
-    if args.published or args.stats:
+    if args.cd_diagram and not args.friedman:
+        from fusionbench.errors import InputError
+        raise InputError("--cd-diagram", "needs --friedman")
+    if args.published or args.stats or args.friedman:
         from fusionbench.report.results import check_selection, distinct_results, select
         src = str(args.results or "result store")
         sel = dict(dataset=args.dataset, profile=args.profile, metric=_csv(args.metrics), method=_csv(args.methods))
@@ -96,7 +128,10 @@ def run(args):
         alpha = args.significance if args.significance is not None else 0.05
         st = significance_table(df, alpha=alpha)
         text = st.to_csv(index=False) if args.format == "csv" else \
-            st.to_markdown(index=False, floatfmt=f".{args.precision}g") + "\n"
+            st.drop(columns="test").to_markdown(index=False, floatfmt=f".{args.precision}g") + \
+            f"\nTest: {st['test'].iloc[0] if len(st) else ''}; alpha = {alpha:g}.\n"
+    elif args.friedman:
+        text = _friedman(df, args)
     else:
         from fusionbench.report.tables import render_table
         labels = dict(x.split("=", 1) for x in args.label_dataset)

@@ -5,7 +5,8 @@ profile, metric, value), as a DataFrame or a CSV / JSON / Parquet file.
 """
 
 from fusionbench.report.results import LONG_COLUMNS, as_long, load_results, select, summarise
-from fusionbench.report.significance import bootstrap_ci, compare_to_best, significance_table
+from fusionbench.report.ranking import cd_diagram, friedman_nemenyi, friedman_table
+from fusionbench.report.significance import bootstrap_ci, compare_to_best, holm, significance_table
 from fusionbench.report.tables import build_table, latex_escape, rank_marks, render_table
 
 __all__ = [
@@ -13,7 +14,11 @@ __all__ = [
     "as_long",
     "bootstrap_ci",
     "build_table",
+    "cd_diagram",
     "compare_to_best",
+    "friedman_nemenyi",
+    "friedman_table",
+    "holm",
     "latex_escape",
     "load_results",
     "rank_marks",

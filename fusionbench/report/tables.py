@@ -118,7 +118,7 @@ def build_table(results, *, metrics=None, datasets=None, methods=None, profile=N
         Print ``mean ± std`` and the number of images per group.
     alpha : float, optional
         Mark methods not significantly different from the column's best (paired Wilcoxon
-        signed-rank test, p >= alpha) with a dagger.
+        signed-rank test, Holm-corrected over the column's comparisons, p >= alpha) with a dagger.
     labels : dict, optional
         dataset -> printed group label.
     latest : bool
@@ -193,7 +193,7 @@ def _mark_ties(df, dataset, prof, metric, higher, alpha, rows, label, cells):
     res = compare_to_best(sub, higher=higher, n_boot=0)
     for _, r in res.iterrows():
         c = cells.get((r["method"], label, metric))
-        if c is not None and c.mark != BEST and not r["is_best"] and r["p_value"] >= alpha:
+        if c is not None and c.mark != BEST and not r["is_best"] and r["p_holm"] >= alpha:
             c.tied_with_best = True
 
 
@@ -272,13 +272,14 @@ def _legend(table, style):
                      r"higher/lower is better.")
         if table.alpha is not None:
             parts.append(rf"\dag: not significantly different from the best "
-                         rf"(paired Wilcoxon signed-rank test, $p \geq {table.alpha:g}$).")
+                         rf"(paired Wilcoxon signed-rank test vs the best, Holm-corrected, "
+                         rf"$p_{{\mathrm{{Holm}}}} \geq {table.alpha:g}$).")
     else:
         parts.append("Best in **bold**, second best <ins>underlined</ins>; ↑/↓: higher/lower "
                      "is better.")
         if table.alpha is not None:
             parts.append(f"†: not significantly different from the best (paired Wilcoxon "
-                         f"signed-rank test, p ≥ {table.alpha:g}).")
+                         f"signed-rank test vs the best, Holm-corrected, p ≥ {table.alpha:g}).")
     if any(_partial(c) for c in table.cells.values()):
         parts.append(r"\ddag: mean over only $n$ of the column's images (missing or NaN values), not directly "
                      r"comparable." if style == "latex" else
