@@ -226,13 +226,14 @@ def export_results(df, path, *, per_metric=False, name="results") -> list:
 
     Example
     -------
+    >>> from fusionbench.report import load_results
     >>> from fusionbench.store.export import export_results
-    >>> export_results("results.csv", "per_image.xlsx")  # doctest: +SKIP
+    >>> export_results(load_results("results.csv"), "per_image.xlsx")  # doctest: +SKIP
     """
     import numpy as np
     if not hasattr(df, "columns"):
-        from fusionbench.report.results import load_results
-        name, df = str(df), load_results(df)
+        raise InputError(name, "export_results takes a long-format DataFrame (read a results file with "
+                               "fusionbench.report.load_results)")
     path = require_export(path)
     ext = path.suffix.lower()
     blocks = _blocks(df, name)
