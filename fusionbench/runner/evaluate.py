@@ -129,6 +129,10 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
             raise InputError(ds.root, f"dataset {ds.label} has no image pairs (nothing to score)")
     own_store = not isinstance(store, ResultStore)
     st = store if not own_store else ResultStore(store)
+    if st.readonly:
+        if own_store:
+            st.close()
+        raise InputError(st.path, "read-only: cannot write results to it; give a writable --store")
     cache_path = os.path.abspath(st.path) if fused_cache and st.path != ":memory:" else None
     problems, warnings, tasks, cells = [], [], [], {}
     try:

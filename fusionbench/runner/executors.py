@@ -84,6 +84,9 @@ def _local(fn, tasks, jobs):
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+_DASK_CONNECT_TIMEOUT = "10s"
+
+
 def _dask(fn, tasks, jobs, address):
     try:
         from distributed import Client, LocalCluster
@@ -93,7 +96,12 @@ def _dask(fn, tasks, jobs, address):
                                             "pip install 'fusionbench[dask]'") from None
     cluster = None
     if address:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=_DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise InputError("--executor", f"cannot reach the Dask scheduler at {address} within "
+                                           f"{_DASK_CONNECT_TIMEOUT} ({type(exc).__name__}: {exc}); "
+                                           "is it running and reachable from here?") from None
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                dashboard_address=None)

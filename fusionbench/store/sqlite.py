@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -11,6 +13,8 @@ import subprocess
 import time
 from functools import lru_cache
 from pathlib import Path
+
+from fusionbench.errors import InputError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
@@ -121,6 +125,48 @@ def retry_locked(fn, timeout: float, *, first_delay: float = 0.01):
         delay = min(2 * delay, 0.5)
 
 
+# columns a store must have (older stores lack labels.weights and scores.backend_class: added on open)
+_COLUMNS = {"scores": {"key", "metric", "value", "profile", "options", "metric_version", "pixel_digest", "backend",
+                       "fusionbench_version", "git_hash", "created"},
+            "labels": {"dataset", "method", "image", "key", "locator", "created"}}
+
+
+def store_error(path, exc, doing: str) -> InputError:
+    """An :class:`InputError` naming the store file and saying in words what went wrong (corrupt file,
+    read-only, full disk, locked, ...) for an ``sqlite3`` or ``OSError`` raised while ``doing``."""
+    msg = str(exc)
+    low = msg.lower()
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "disk is full" in low:
+        what = ("disk full while " + doing + "; values stored before this are kept (each pair is one "
+                "transaction): free space and run again to continue where it stopped")
+    elif "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        what = ("not a fusionbench result store: a corrupt file or not an SQLite database; move it away "
+                "or give another --store")
+    elif "readonly" in low or "read-only" in low or isinstance(exc, PermissionError) or \
+            isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = f"read-only: cannot write results to it while {doing}; give a writable --store"
+    elif "locked" in low or "busy" in low:
+        what = f"locked by another process for too long while {doing}; try again when it has finished"
+    elif "unable to open" in low or isinstance(exc, OSError):
+        what = f"cannot open or create the store file ({msg}); check the path and its folder"
+    else:
+        what = f"store error while {doing}"
+    if msg and msg.lower() not in what.lower():
+        what += f" [{type(exc).__name__}: {msg}]"
+    return InputError(path, what)
+
+
+@contextlib.contextmanager
+def _translated(path, doing: str):
+    """Turn sqlite3 and OS errors into :func:`store_error` (an :class:`InputError`), never a traceback."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise store_error(path, exc, doing) from exc
+
+
 class ResultStore:
     """Scores keyed by content hash; safe for concurrent writers (WAL, ``BEGIN IMMEDIATE``).
 
@@ -128,20 +174,72 @@ class ResultStore:
     ----------
     path : path, optional
         SQLite file; default :func:`default_path`. ``":memory:"`` for a throw-away store.
+
+    Raises
+    ------
+    InputError
+        Naming the file, for a corrupt file, an SQLite database of another program (it is never
+        written to), a store that cannot be created; and, from :meth:`add`, for a full disk or a
+        read-only store. A read-only store opens for reading (``readonly`` is then True).
     """
 
     def __init__(self, path=None, *, timeout: float = 120.0):
         self.path = os.fspath(path) if path is not None else os.fspath(default_path())
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        if self.path != ":memory:":
-            # switching to WAL can answer SQLITE_BUSY at once, without the busy handler (e.g.
-            # while another process creates the same new store): retry until the timeout
-            retry_locked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"), timeout)
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        retry_locked(lambda: self._write(self._create), timeout)
+        self.readonly = False
+        with _translated(self.path, "opening it"):
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        try:
+            with _translated(self.path, "opening it"):
+                self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                self._check_schema()
+                try:
+                    if self.path != ":memory:":
+                        # switching to WAL can answer SQLITE_BUSY at once, without the busy handler (e.g.
+                        # while another process creates the same new store): retry until the timeout
+                        retry_locked(lambda: self.conn.execute("PRAGMA journal_mode = WAL"), timeout)
+                    self.conn.execute("PRAGMA synchronous = NORMAL")
+                    retry_locked(lambda: self._write(self._create), timeout)
+                except sqlite3.OperationalError as exc:
+                    if "readonly" not in str(exc).lower() or not self._has_tables():
+                        raise
+                    self._open_readonly(timeout)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _has_tables(self) -> bool:
+        names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return set(_COLUMNS) <= names
+
+    def _open_readonly(self, timeout):
+        """Reopen a store that cannot be written (file or folder read-only) for reading only."""
+        self.conn.close()
+        uri = Path(self.path).resolve().as_uri()
+        try:
+            self.conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+            self.conn.execute("SELECT 1 FROM scores LIMIT 1")
+        except sqlite3.Error:  # WAL store in a read-only folder: no -shm file can be made
+            self.conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None)
+        self.readonly = True
+
+    def _check_schema(self):
+        """Refuse an SQLite file of another program (never add our tables to it) or a foreign schema."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        ours = tables & set(_COLUMNS)
+        if not tables:
+            return  # new store
+        if not ours:
+            raise InputError(self.path, "an SQLite database of another program (tables: "
+                                        f"{', '.join(sorted(tables))}), not a fusionbench result store; "
+                                        "it was not changed, give another --store")
+        for table in sorted(ours):  # a missing one of ours is created
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            missing = sorted(_COLUMNS[table] - have)
+            if missing:
+                raise InputError(self.path, f"not a fusionbench result store (table {table} lacks "
+                                            f"{', '.join(missing)}); it was not changed, give another --store")
 
     @staticmethod
     def _create(cur):
@@ -153,14 +251,18 @@ class ResultStore:
             cur.execute("ALTER TABLE labels ADD COLUMN weights TEXT")
         if "backend_class" not in {row[1] for row in cur.execute("PRAGMA table_info(scores)")}:
             cur.execute("ALTER TABLE scores ADD COLUMN backend_class TEXT")
+        cur.execute("PRAGMA user_version = 1")  # always a write: a read-only store fails here, on open
 
     def _write(self, fn):
+        if self.readonly:
+            raise InputError(self.path, "read-only: cannot write results to it; give a writable --store")
         cur = self.conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
             fn(cur)
         except BaseException:
-            cur.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (disk full)
+                cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
 
@@ -175,6 +277,10 @@ class ResultStore:
 
     def known(self, locators) -> dict:
         """locator -> {key: row dict} for already-scored (dataset, method, image, profile) cells."""
+        with _translated(self.path, "reading it"):
+            return self._known(locators)
+
+    def _known(self, locators) -> dict:
         out = {loc: {} for loc in locators}
         locs = list(out)
         for i in range(0, len(locs), 500):
@@ -212,7 +318,8 @@ class ResultStore:
                 "INSERT OR IGNORE INTO fused VALUES (?,?,?,?,?,?,?)",
                 [(f["key"], f["method"], f["weights"], f["source_digest"], f["pixel_digest"], f["image"],
                   f["created"]) for f in fused])
-        self._write(fn)
+        with _translated(self.path, "writing results"):
+            self._write(fn)
         return len(records)
 
     def count(self, *, dataset=None, method=None) -> int:
@@ -222,7 +329,8 @@ class ResultStore:
             q, args = q + " AND dataset = ?", args + [dataset]
         if method is not None:
             q, args = q + " AND method = ?", args + [method]
-        return self.conn.execute(q, args).fetchone()[0]
+        with _translated(self.path, "reading it"):
+            return self.conn.execute(q, args).fetchone()[0]
 
     def to_frame(self):
         return self.frame()
@@ -234,7 +342,8 @@ class ResultStore:
              "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, "
              "s.pixel_digest, s.key, l.rowid AS stored "
              "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
-        df = pd.read_sql_query(q, self.conn)
+        with _translated(self.path, "reading it"):
+            df = pd.read_sql_query(q, self.conn)
         old = df["backend_class"].isna()  # rows of a store made before the column existed
         df.loc[old, "backend_class"] = df.loc[old, "backend"].map(lambda b: backend_class(b) if b else None)
         return df
