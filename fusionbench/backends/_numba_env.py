@@ -80,9 +80,36 @@ def _configure_cache_dir(here=None) -> str:
 CACHE_DIR = _configure_cache_dir()
 
 import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
+import numba.core.event  # noqa: E402
 
 njit = numba.njit
 prange = numba.prange
+
+
+class _CompileNotice(numba.core.event.Listener):
+    """One line on stderr when a fusionbench kernel is compiled (a cache miss): the first scoring of a
+    fresh install would otherwise sit silently at 0 % while the kernels compile. Loads from the
+    on-disk cache fire no event. ``FUSIONBENCH_COMPILE_NOTICE=0`` silences it."""
+
+    said = False
+    compiled: list = []  # qualified names of the kernels compiled in this process
+
+    def on_start(self, event):
+        fn = getattr(event.data.get("dispatcher"), "py_func", None)
+        if fn is None or not str(getattr(fn, "__module__", "")).startswith("fusionbench."):
+            return
+        _CompileNotice.compiled.append(f"{fn.__module__}.{fn.__qualname__}")
+        if not _CompileNotice.said and os.environ.get("FUSIONBENCH_COMPILE_NOTICE", "1") != "0":
+            _CompileNotice.said = True
+            import sys
+            print(f"fusionbench: compiling Numba kernels for first use (one time per install, kept in "
+                  f"{CACHE_DIR}) ...", file=sys.stderr, flush=True)
+
+    def on_end(self, event):
+        pass
+
+
+numba.core.event.register("numba:compile", _CompileNotice())
 
 
 def jit(parallel: bool = False):
