@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 
 def register(sub):
     p = sub.add_parser("train", help="train a reference fusion network (s2fnet, sspfusion, smfnet, msfe)")
@@ -30,6 +33,19 @@ def register(sub):
     p.set_defaults(func=run)
 
 
+def describe_default_data() -> str:
+    """One line naming the default training data (the shared RoadScene split, or the bundled sample)."""
+    from fusionbench.datasets.resolve import SAMPLE_ROOT
+    from fusionbench.train.data import default_roots, find_pairs
+
+    roots = default_roots()
+    n = sum(len(find_pairs(root, stems)) for root, stems in roots)
+    if all(SAMPLE_ROOT in Path(root).parents for root, _ in roots):
+        return (f"the bundled sample's training splits ({n} pairs: LLVIP and MSRS train; a smoke-test "
+                "amount); pass --data DIR for real training data")
+    return f"{n} pairs from " + ", ".join(str(root) for root, _ in roots)
+
+
 def run(args):
     from pathlib import Path
 
@@ -43,6 +59,8 @@ def run(args):
         torch.set_num_threads(args.threads)
     key = ((args.ablation or "") + seed_suffix(args.seed)) or None  # weights of seed N != 0: NAME@seedN
     out = Path(args.out or f"runs/{weights_stem(args.method, key)}")
+    if args.data is None:
+        print(f"training data: {describe_default_data()}", file=sys.stderr)
     res = train(args.method, config=args.config, ablation=args.ablation, steps=args.steps,
                 device=args.device, data=args.data, out=out, resume=args.resume, seed=args.seed,
                 crop=args.crop, batch=args.batch, progress=not args.no_progress, lr=args.lr)
