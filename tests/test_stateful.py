@@ -1,0 +1,107 @@
+"""FusionMetric (torchmetrics-style update/compute/reset on the tensors' device) equals the reference
+kernels and Tang's MATLAB values."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import reference, require_shared
+from metric_harness import random_triple
+
+import fusionbench as fb
+from fusionbench.errors import InputError
+from fusionbench.metrics import REGISTRY
+
+torch = pytest.importorskip("torch")
+from fusionbench.stateful import FusionMetric  # noqa: E402
+
+TEN = ["EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM"]
+
+
+def _t(x, unit=False):
+    t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    return t / 255.0 if unit else t
+
+
+def test_ten_metrics_equal_the_reference_over_batches():
+    rng = np.random.default_rng(7)
+    batches = [[random_triple(rng, (32, 40)) for _ in range(2)], [random_triple(rng, (40, 48)) for _ in range(3)]]
+    metric = FusionMetric(profile="cddfuse", input_range="unit", per_image=True)
+    assert list(metric.metrics) == TEN
+    ref = {m: [] for m in TEN}
+    for batch in batches:
+        F, A, B = (torch.stack([_t(t[k], unit=True) for t in batch])[:, None] for k in range(3))  # (N,1,H,W)
+        metric.update(F, A, B)
+        for f, a, b in batch:
+            r = fb.compute(f, a, b, metrics=TEN, profile="cddfuse", backend="numpy")
+            for m in TEN:
+                ref[m].append(r[m])
+    out = metric.compute()
+    assert metric.count == 5
+    per = metric.values()
+    for m in TEN:
+        budget = REGISTRY[m].fast["torch"]
+        assert out[m].dtype == torch.float64 and out[m].ndim == 0
+        assert float(out[m]) == pytest.approx(np.mean(ref[m]), rel=budget, abs=1e-12), m
+        assert np.allclose(per[m].numpy(), ref[m], rtol=budget, atol=1e-12), m
+    metric.reset()
+    assert metric.count == 0
+    with pytest.raises(InputError, match="before any update"):
+        metric.compute()
+
+
+def test_matches_tang_matlab_on_tno42():
+    root = require_shared("data", "tno42")
+    from PIL import Image
+    tang = pd.read_csv(reference("tang_tno42_per_image.csv"))
+    metrics = sorted(tang.metric.unique())
+    metric = FusionMetric(metrics, profile="tang2022", input_range="byte", per_image=True)
+    for image in ("01.png", "05.png"):
+        def gray(p):
+            a = np.array(Image.open(p))
+            return a if a.ndim == 2 else a[..., 0]  # R = G = B in these files (README of the data)
+        F = gray(root / "fused" / "DenseFuse" / image)
+        A, B = gray(root / "ir" / image), gray(root / "vi" / image)
+        metric.update(*(torch.as_tensor(x)[None] for x in (F, A, B)))  # uint8 (1, H, W)
+    per = metric.values()
+    for m in metrics:
+        want = [tang[(tang.method == "DenseFuse") & (tang.image == i) & (tang.metric == m)].value.item()
+                for i in ("01.png", "05.png")]
+        assert np.allclose(per[m].numpy(), want, rtol=1e-5 if m == "VIF" else 1e-6, atol=0), (m, per[m], want)
+
+
+def test_nan_values_are_left_out_and_counted():
+    flat = torch.full((1, 16, 16), 100.0, dtype=torch.float64)
+    rng = np.random.default_rng(1)
+    f, a, b = random_triple(rng, (16, 16))
+    metric = FusionMetric(["CC", "SD"], input_range="byte")
+    metric.update(flat, flat, flat)  # CC of constant images: NaN (0/0)
+    metric.update(_t(f)[None], _t(a)[None], _t(b)[None])
+    out = metric.compute()
+    assert metric.nan_count == {"CC": 1, "SD": 0}
+    ref = fb.compute(f, a, b, metrics=["CC", "SD"], backend="numpy")
+    assert float(out["CC"]) == pytest.approx(ref["CC"], rel=1e-7)
+    assert float(out["SD"]) == pytest.approx(ref["SD"] / 2, rel=1e-7)  # flat SD 0 counts
+
+
+def test_bad_inputs_are_clear_errors():
+    metric = FusionMetric(["EN"])
+    with pytest.raises(InputError, match="gray batch"):
+        metric.update(torch.zeros(2, 3, 8, 8), torch.zeros(2, 3, 8, 8), torch.zeros(2, 3, 8, 8))
+    with pytest.raises(InputError, match="shapes differ"):
+        metric.update(torch.zeros(2, 8, 8), torch.zeros(2, 8, 9), torch.zeros(2, 8, 8))
+    with pytest.raises(InputError, match="input_range"):
+        FusionMetric(["EN"], input_range="percent")
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_state_lives_on_the_cuda_device():
+    rng = np.random.default_rng(3)
+    f, a, b = random_triple(rng, (32, 32))
+    metric = FusionMetric(TEN, input_range="byte")
+    metric.update(*(_t(x)[None].cuda() for x in (f, a, b)))
+    out = metric.compute()
+    ref = fb.compute(f, a, b, metrics=TEN, backend="numpy")
+    for m in TEN:
+        assert out[m].device.type == "cuda"
+        assert float(out[m]) == pytest.approx(ref[m], rel=REGISTRY[m].fast["torch"], abs=1e-12), m
