@@ -56,6 +56,11 @@ def register(sub):
                         "(VIFB's resultsMetrics images x methods x metrics); repeatable")
     p.add_argument("--export-per-metric", action="store_true",
                    help="with a .csv --export: one file per metric (<stem>_<metric>.csv), columns methods")
+    p.add_argument("--report-cost", action="store_true",
+                   help="also print each --method's cost: parameters, FLOPs (torch flop counter) and run time "
+                        "per image size (see --cost-sizes); folders of fused images have none")
+    p.add_argument("--cost-sizes", default="256x256,480x640", metavar="HxW,...",
+                   help="image sizes for --report-cost (default 256x256,480x640)")
     p.add_argument("--format", default="table", choices=("table", "csv", "json", "latex"),
                    help="how to print the per-dataset means (default table)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -86,6 +91,28 @@ def _methods(args, datasets=()):
         print(f"--fused-root {root}: {len(found[0])} method(s): "
               + ", ".join(f.name for f in found[0]), file=sys.stderr)
     return out
+
+
+def _report_cost(args, result, sizes) -> list:
+    """Parameters, FLOPs and run time of each registered method (not of fused folders), printed."""
+    from fusionbench.methods.cost import cost_markdown, method_cost
+    rows, registered = [], _canonical(args.method)
+    for name in result.methods:
+        if name in registered:
+            rows += method_cost(name, sizes=sizes, device=args.device)
+    out = sys.stdout if args.format == "table" else sys.stderr
+    if rows:
+        print("\ncost (FLOPs: torch.utils.flop_counter, multiply-add = 2; GMACs = half; median time of one "
+              "fuse call on this machine)", file=out)
+        print(cost_markdown(rows), file=out)
+    else:
+        print("cost: no registered method to measure (folders of fused images were made elsewhere)", file=sys.stderr)
+    return rows
+
+
+def _canonical(names) -> set:
+    from fusionbench.methods.registry import canonical_name
+    return {canonical_name(n, check=False) for n in names}
 
 
 def _report_missing(result) -> dict:
@@ -157,6 +184,9 @@ def run(args):
     from fusionbench.store.export import export_results, require_export
     for path in args.export:
         require_export(path)
+    if args.report_cost:
+        from fusionbench.methods.cost import parse_sizes
+        cost_sizes = parse_sizes(args.cost_sizes)
     from fusionbench.datasets import resolve_dataset
     datasets = [resolve_dataset(d, data_root_dir=args.data_root, split=args.split, subset=args.subset)
                 for d in args.dataset]
@@ -196,6 +226,8 @@ def run(args):
     print(f"computed {result.computed} values, reused {result.reused} from the store ({result.store_path}); "
           f"fused {result.fused} images, reused {result.fused_reused}", file=sys.stderr)
     result.extra["missing"] = _report_missing(result)
+    if args.report_cost:
+        result.extra["cost"] = _report_cost(args, result, cost_sizes)
     if result.problems:
         print(f"INCOMPLETE: {len(result.problems)} pair(s) not scored:", file=sys.stderr)
         for prob in result.problems:
