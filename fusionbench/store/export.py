@@ -254,7 +254,7 @@ def export_results(df, path, *, per_metric=False, name="results") -> list:
     targets = _per_dataset(path, [b[0] for b in blocks])
     for ds, images, methods, metrics, cube in blocks:
         if ext == ".xlsx":
-            def write(tmp, images=images, methods=methods, metrics=metrics, cube=cube):
+            def write(tmp, images=images, methods=methods, metrics=metrics, cube=cube, ds=ds):
                 from openpyxl import Workbook
                 wb = Workbook()
                 wb.remove(wb.active)
@@ -271,7 +271,7 @@ def export_results(df, path, *, per_metric=False, name="results") -> list:
                     ws.append([im])
                 wb.save(tmp)
         else:
-            def write(tmp, images=images, methods=methods, metrics=metrics, cube=cube):
+            def write(tmp, images=images, methods=methods, metrics=metrics, cube=cube, ds=ds):
                 import warnings
 
                 from scipy.io import savemat
