@@ -2,7 +2,7 @@
 
 Each function takes batches of gray images (``(N, H, W)`` or ``(N, 1, H, W)`` tensors, any device,
 float32 or float64) and returns the metric per image, shape ``(N,)``, with gradients. Where the
-metric is a smooth function of the pixels (SD, SF, AG, CC, SCD, SSIM) the value equals the exact
+metric is a smooth function of the pixels (SD, SF, AG, CC, SCD, SSIM; VIF almost everywhere) the value equals the exact
 metric of :func:`fusionbench.compute` for the same profile options (tested); the square roots of SF
 and AG use a zero-safe form so that a flat image gives a finite (zero) gradient instead of NaN.
 Histogram metrics (EN, MI, Qabf's quantised orientations) have no useful gradient and are not
@@ -24,6 +24,6 @@ Example
 True
 """
 
-from fusionbench.losses.differentiable import ag, cc, scd, sd, sf, ssim
+from fusionbench.losses.differentiable import ag, cc, scd, sd, sf, ssim, vif
 
-__all__ = ["ag", "cc", "scd", "sd", "sf", "ssim"]
+__all__ = ["ag", "cc", "scd", "sd", "sf", "ssim", "vif"]

@@ -181,3 +181,69 @@ def ssim(fused, ir, vi, *, input_range="unit", profile="cddfuse", **options):
     L = float(o["ssim_data_range"])
     s = _ssim_single(F, A, o["ssim_impl"], L) + _ssim_single(F, B, o["ssim_impl"], L)
     return s if o["ssim_combine"] == "sum" else s / 2.0
+
+
+_VIF_SIGMA_NSQ = 2.0
+_VIF_EPS = 1e-10
+
+
+def _vifp(ref, dist):
+    """Batched pixel-domain multiscale vifp(ref, dist) (Sheikh & Bovik 2006) with the reference code's
+    eps rules as masks; returns (num, den), each (N,)."""
+    import torch
+    num = ref.new_zeros(ref.shape[0])
+    den = ref.new_zeros(ref.shape[0])
+    zero = ref.new_zeros(())
+    for s in range(1, 5):
+        n = 2 ** (5 - s) + 1
+        if min(ref.shape[1:]) < n:
+            break
+        g1 = _gauss(n, n / 5.0, ref)
+        if s > 1:
+            ref, dist = _sep(ref, g1)[:, ::2, ::2], _sep(dist, g1)[:, ::2, ::2]
+            if min(ref.shape[1:]) < n:
+                break
+        mu1, mu2 = _sep(ref, g1), _sep(dist, g1)
+        s1 = (_sep(ref * ref, g1) - mu1 * mu1).clamp_min(0.0)
+        s2 = (_sep(dist * dist, g1) - mu2 * mu2).clamp_min(0.0)
+        s12 = _sep(ref * dist, g1) - mu1 * mu2
+        g = s12 / (s1 + _VIF_EPS)
+        sv = s2 - g * s12
+        m = s1 < _VIF_EPS
+        g, sv, s1 = torch.where(m, zero, g), torch.where(m, s2, sv), torch.where(m, zero, s1)
+        m = s2 < _VIF_EPS
+        g, sv = torch.where(m, zero, g), torch.where(m, zero, sv)
+        m = g < 0
+        sv, g = torch.where(m, s2, sv), torch.where(m, zero, g)
+        sv = torch.where(sv <= _VIF_EPS, torch.full_like(sv, _VIF_EPS), sv)
+        num = num + torch.log10(1.0 + g * g * s1 / (sv + _VIF_SIGMA_NSQ)).sum(dim=(1, 2))
+        den = den + torch.log10(1.0 + s1 / _VIF_SIGMA_NSQ).sum(dim=(1, 2))
+    return num, den
+
+
+def vif(fused, ir, vi, *, input_range="unit", profile="cddfuse", **options):
+    """VIF: vifp(IR, F) and vifp(VI, F) summed (or averaged, ``vif_combine``), pixel-domain multiscale
+    (Sheikh & Bovik 2006), shape (N,).
+
+    Equals the metric (``vif_u8_saturation=False``) on images with both sides >= 41 px (smaller ones
+    are refused: their partial pyramids follow toolbox-specific rules); the masks of the reference code's eps rules make
+    it differentiable almost everywhere. A flat source (vifp 0/0) gives 1.0 under ``vif_nan='one'``
+    (cddfuse) and NaN under ``'nan'``, as the metric; its gradient is then zero, not NaN.
+    """
+    import torch
+    o = _opts(profile, options)
+    if o["vif_u8_saturation"]:
+        raise InputError("vif", "vif_u8_saturation (tang2022's uint8 products) is not differentiable")
+    F, A, B = (_batch(x, n, input_range) for x, n in ((fused, "fused"), (ir, "ir"), (vi, "vi")))
+    if min(F.shape[1:]) < 41:
+        raise InputError("vif", f"needs images with both sides >= 41 px (the full 4-scale pyramid), got "
+                                f"{F.shape[2]}x{F.shape[1]}")
+    vals = []
+    for ref in (A, B):
+        num, den = _vifp(ref, F)
+        ok = den != 0
+        v = num / torch.where(ok, den, torch.ones_like(den))
+        fill = 1.0 if o["vif_nan"] == "one" else math.nan
+        vals.append(torch.where(ok, v, torch.full_like(v, fill)))
+    s = vals[0] + vals[1]
+    return s if o["vif_combine"] == "sum" else s / 2.0
