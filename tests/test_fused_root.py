@@ -81,6 +81,24 @@ def test_missing_images_from_run(tree, tmp_path):
     assert missing_images(res.problems) == {"mini": {"IFCNN": ["b2"]}}
 
 
+def test_flat_vifb_folder_gives_one_method_per_suffix():
+    import os
+    from pathlib import Path
+    shared = Path(os.environ.get("FUSIONBENCH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    vifb = shared / "data" / "vifb"
+    if not (vifb / "fused").is_dir():
+        pytest.skip("shared data not available")
+    stems = [p.stem for p in (vifb / "input" / "IR").iterdir()]
+    folders = discover_fused_root(vifb / "fused", stems=stems)
+    names = [f.name for f in folders]
+    assert len(names) == 25 and {"HMSD_GF", "LP_SR", "Hybrid_MSD", "ADF", "YDTR"} <= set(names)
+    hmsd = next(f for f in folders if f.name == "HMSD_GF")
+    assert hmsd.lookup("walking2").endswith("walking2_HMSD_GF.jpg")
+    assert hmsd.lookup("walking").endswith("walking_HMSD_GF.jpg")
+    assert [f.name for f in discover_fused_root(vifb / "fused", stems=stems, include=["*SR"])] == \
+        ["LP_SR", "NSCT_SR", "RP_SR"]
+
+
 def test_include_needs_root(tree, tmp_path, capsys):
     ds, _ = tree
     assert main(["evaluate", "--method", "average", "--include", "x*", "--dataset", str(ds)]) != 0

@@ -84,7 +84,9 @@ def _methods(args, datasets=()):
     if root:
         from fusionbench.methods.fused_root import discover_fused_root
         labels = [d.label for d in datasets] or [None]
-        found = [discover_fused_root(root, include=args.include, exclude=args.exclude, dataset=lb) for lb in labels]
+        stems = {p.name for d in datasets for p in d.pairs} | {n for d in datasets for n in d.problems}
+        found = [discover_fused_root(root, include=args.include, exclude=args.exclude, dataset=lb, stems=stems)
+                 for lb in labels]
         if any([f.folder for f in x] != [f.folder for f in found[0]] for x in found[1:]):
             raise InputError(root, "its <Method>_<dataset> folders differ per dataset; give one --dataset per run")
         out += found[0]

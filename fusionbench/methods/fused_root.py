@@ -5,12 +5,19 @@ named ``<Method>_<dataset>`` (Tang's toolbox reads ``Image/Algorithm/DenseFuse_T
 turns such a tree into the method list of :func:`fusionbench.runner.evaluate`, and tells which
 images each method lacks.
 
+A flat VIFB-style folder (``fused/<image>_<method>.jpg``, every method in one folder) is read as
+well when the pairs' image names are given: one method per ``<method>`` suffix.
+
 Example
 -------
->>> from fusionbench.methods.fused_root import discover_fused_root
+>>> from fusionbench.methods.fused_root import discover_fused_root, missing_images
+>>> from fusionbench.runner import evaluate
 >>> folders = discover_fused_root("../shared/data/tno42/fused", exclude=["PMGI"])  # doctest: +SKIP
 >>> [f.name for f in folders][:3]  # doctest: +SKIP
 ['DenseFuse', 'FusionGAN', 'IFCNN']
+>>> result = evaluate(["tno42"], folders, data_root="../shared/data")  # doctest: +SKIP
+>>> missing_images(result.problems)  # {dataset: {method: [images]}}  # doctest: +SKIP
+{}
 """
 
 from __future__ import annotations
@@ -80,7 +87,20 @@ def _filtered(names: dict, include, exclude) -> dict:
     return out
 
 
-def discover_fused_root(root, *, include=(), exclude=(), dataset=None) -> list:
+def _flat_methods(root: Path, stems) -> dict:
+    """``{method: root}`` of a flat ``<image>_<method>.*`` folder, for the given image stems."""
+    stems = sorted(stems, key=len, reverse=True)  # longest first: "walking2" before "walking"
+    found = {}
+    for p in sorted(root.iterdir()):
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS:
+            for st in stems:
+                if p.stem.startswith(st + "_") and len(p.stem) > len(st) + 1:
+                    found.setdefault(p.stem[len(st) + 1:], root)
+                    break
+    return found
+
+
+def discover_fused_root(root, *, include=(), exclude=(), dataset=None, stems=None) -> list:
     """One :class:`FusedFolder` per subfolder of ``root`` that holds images, named after the folder.
 
     Parameters
@@ -93,6 +113,9 @@ def discover_fused_root(root, *, include=(), exclude=(), dataset=None) -> list:
         ``exclude`` pattern.
     dataset : str, optional
         Dataset label, used to read ``<Method>_<dataset>`` names (see :func:`method_names`).
+    stems : iterable of str, optional
+        The pairs' image names; with them a flat VIFB-style folder of ``<image>_<method>.*`` files
+        (no subfolders) gives one method per ``<method>`` suffix.
 
     Returns
     -------
@@ -109,8 +132,16 @@ def discover_fused_root(root, *, include=(), exclude=(), dataset=None) -> list:
     if not root.is_dir():
         raise InputError(str(root), "results folder (--fused-root) not found")
     dirs = _image_dirs(root)
+    if not dirs and stems:
+        flat = _flat_methods(root, stems)
+        names = _filtered({m: m for m in flat}, include, exclude)
+        if not names:
+            raise InputError(str(root), "no <image>_<method> files (or none left after --include/--exclude) "
+                                        "for this dataset's images")
+        return [FusedFolder(root, name=m) for m in sorted(names, key=str.lower)]
     if not dirs:
-        raise InputError(str(root), "holds no subfolder with images; expected <root>/<Method>/<image>.png")
+        raise InputError(str(root), "holds no subfolder with images; expected <root>/<Method>/<image>.png "
+                                    "(or a flat folder of <image>_<method> files)")
     names = _filtered(method_names([d.name for d in dirs], dataset=dataset), include, exclude)
     if not names:
         raise InputError(str(root), f"no method folder left after --include {list(include)} / --exclude "
