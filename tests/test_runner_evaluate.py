@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import find_data, reference
 
 from fusionbench.cli import main
 from fusionbench.methods import FusedFolder
@@ -17,7 +18,8 @@ from fusionbench.runner import evaluate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FUSIONBENCH_SHARED", REPO.parent / "shared"))
-TNO = SHARED / "data" / "tno42"
+# ../shared (CI), else a fetched or mirrored copy (`fusionbench datasets fetch tno42 vifb`)
+TNO = find_data("data", "tno42") or SHARED / "data" / "tno42"
 SEA = TNO / "fused" / "SeAFusion"
 needs_tno = pytest.mark.skipif(not SEA.is_dir(), reason="shared data not available")
 
@@ -162,11 +164,11 @@ def test_dask_scheduler_address(tmp_path):
     assert res.frame().equals(ref.frame()) and len(ref.records) == 2 * 4 * 2
 
 
-VIFB = SHARED / "data" / "vifb"
+VIFB = find_data("data", "vifb") or SHARED / "data" / "vifb"
 VIFB_NAMES = {"Entropy": "EN", "Variance": "SD", "Spatial_frequency": "SF", "Qabf": "Qabf"}
 
 
-@pytest.mark.skipif(not (VIFB / "published_metrics").is_dir(), reason="shared data not available")
+@pytest.mark.skipif(not (VIFB / "fused").is_dir(), reason="shared data not available")
 def test_vifb_fused_folder_reproduces_published_values(tmp_path):
     """End to end: VIFB's shared fused folder, profile vifb, against VIFB's MATLAB values (5 digits)."""
     out = tmp_path / "v.csv"
@@ -176,7 +178,7 @@ def test_vifb_fused_folder_reproduces_published_values(tmp_path):
                "--store", str(tmp_path / "s.sqlite"), "--out", str(out)])
     assert rc == 0
     ours = pd.read_csv(out)
-    pub = pd.read_csv(VIFB / "published_metrics" / "vifb_per_image.csv")
+    pub = pd.read_csv(reference("vifb_per_image.csv"))
     pub = pub[(pub.method == "ADF") & pub.metric.isin(list(VIFB_NAMES))].assign(
         metric=lambda d: d.metric.map(VIFB_NAMES))
     merged = ours.merge(pub, on=["image", "metric"], suffixes=("", "_pub"))
