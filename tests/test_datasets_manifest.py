@@ -229,3 +229,9 @@ def test_cli_fetch_two_names(tmp_path, tno_manifest, capsys):
     assert "apply to one dataset" in capsys.readouterr().err
     assert main(["datasets", "fetch", "tno42", "--url", url, "--no-progress", "--data-root", str(tmp_path)]) == 0
     assert "6 files match the sha256 manifest" in capsys.readouterr().out
+
+
+def test_info_names_the_manifest(capsys, monkeypatch):
+    monkeypatch.delenv("FUSIONBENCH_DATA", raising=False)
+    assert main(["datasets", "info", "tno42"]) == 0
+    assert "manifest       464 files (complete)" in capsys.readouterr().out

@@ -53,6 +53,11 @@ def run_info(args):
             value = getattr(spec, field)
             if value:
                 print(f"{field:14s} {', '.join(value) if isinstance(value, tuple) else value}")
+        from fusionbench.datasets.manifest import has_manifest, manifest_path, read_manifest
+        if has_manifest(spec.name):
+            files, complete = read_manifest(spec.name)
+            print(f"{'manifest':14s} {len(files)} files{' (complete)' if complete else ''}, sha256 each: "
+                  f"{manifest_path(spec.name).name}")
     try:
         ds = resolve_dataset(args.name, data_root_dir=args.data_root, split=args.split, subset=args.subset)
     except FusionBenchError as exc:
