@@ -19,7 +19,7 @@ from fusionbench.metrics.cards import MetricCard
 FAST = [("numba", None), ("torch", "cpu"), ("torch-fp32", "cpu")]
 
 
-def _triple(shape=(24, 28), seed=0):
+def _triple(shape=(48, 56), seed=0):
     rng = np.random.default_rng(seed)
     A = rng.integers(0, 256, shape).astype(np.float64)
     B = np.clip(0.5 * A + rng.normal(0, 40, shape) + 60, 0, 255).round()

@@ -2,7 +2,7 @@
 
 ``../shared/oracles/mefb_octave_tno42.csv`` (README beside it): TNO-42 images 01-06 x 9 methods for
 Qy, Qc, Qw, Qcb, Qcv, VIF (Han's, our VIFF), SD, AG, PSNR, plus a few rows of EN, SF, CE, EI,
-Qabf, NMI, TE, Qncie. Every value must agree within 1e-9 relative, except where the toolbox's
+Qabf, NMI, TE, Qncie, MEF_SSIM. Every value must agree within 1e-9 relative, except where the toolbox's
 own value is decided by float64 rounding (stated per metric below, each an assertion that fails if
 the deviation grows or spreads).
 """
@@ -24,7 +24,7 @@ from fusionbench.metrics.pipeline import load, to_gray
 MEFB_NAMES = {
     "Avg_gradient": "AG", "Cross_entropy": "CE", "Edge_intensity": "EI", "Entropy": "EN", "NMI": "NMI",
     "Psnr": "PSNR", "Qabf": "Qabf", "Qc": "Qc", "Qcb": "Qcb", "Qcv": "Qcv", "Qncie": "Q_NCIE", "Qw": "Qw",
-    "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF",
+    "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF", "MEF_SSIM": "MEF_SSIM",
 }
 RTOL = 1e-9
 # Qcb differs on three PIAFusion results by up to 2.1e-4 (all other 51 rows within 1e-15); not
@@ -121,3 +121,23 @@ def test_mefb_te_follows_the_toolbox_not_the_paper():
     mefb = fb.compute(F, A, B, metrics=["Q_TE"], profile="mefb", backend="numpy")["Q_TE"]
     paper = fb.compute(F, A, B, metrics=["Q_TE"], profile="mefb", te_marginals="paper", backend="numpy")["Q_TE"]
     assert np.isfinite(paper) and np.isfinite(mefb) and abs(mefb - paper) > 1e-3 * abs(paper)
+
+
+MEF_CROPS = {"tno01": ("01.png", (slice(150, 246), slice(200, 328))),
+             "tno03": ("03.png", (slice(100, 196), slice(100, 228)))}
+
+
+def test_mef_ssim_matches_tangs_code_in_octave():
+    """tests/data/mef_ssim_octave.csv: Tang's mef_ssim.m (1 scale) and analysis_ms_ssim.m (3 scales)
+    run in Octave on TNO crops (tests/data/README.md); tang2022 uses 1 scale, mefb 3."""
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "mef_ssim_octave.csv"))
+    assert len(ref) == 8
+    for row in ref.itertuples():
+        tag, method = row.case.split("_", 1)
+        image, crop = MEF_CROPS[tag]
+        F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                   for parts in (("fused", method, image), ("ir", image), ("vi", image)))
+        profile = "tang2022" if row.scales == 1 else "mefb"
+        got = fb.compute(F, A, B, metrics=["MEF_SSIM"], profile=profile, backend="numpy")["MEF_SSIM"]
+        assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.scales)

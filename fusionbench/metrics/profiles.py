@@ -41,6 +41,7 @@ OPTION_VALUES = {
     "nabf_variant": ("smfnet", "tang_v1", "tang_v2_swapped"),
     "qw_input": ("image", "edges"),
     "te_marginals": ("paper", "mefb"),
+    "mef_ssim_scales": (3, 1),
 }
 
 
@@ -93,7 +94,7 @@ _CDDFUSE = dict(
     mi_joint_u8_saturation=False, mi_minmax=False, vif_combine="sum", vif_u8_saturation=False,
     vif_nan="one", qabf_scale=255, qabf_conv_order="any", qabf_equal_g="gF", ssim_impl="skimage019",
     ssim_data_range=2, ssim_combine="sum", ssim_float32=True, psnr_mode="cddfuse", mse_scale=255,
-    nabf_variant="smfnet", qw_input="image", te_marginals="paper",
+    nabf_variant="smfnet", qw_input="image", te_marginals="paper", mef_ssim_scales=3,
 )
 _TANG2023 = _CDDFUSE | dict(
     gray="matlab", fused_quantize="round_away", ag_norm="M1N1", mi_base="2",
@@ -104,6 +105,7 @@ _TANG2023 = _CDDFUSE | dict(
 _TANG2022 = _TANG2023 | dict(
     sd_mode="tang_u8_saturate", sf_scale=1, vif_u8_saturation=True, qabf_scale=1,
     qabf_conv_order="matlab_colmajor", nabf_variant="tang_v1",
+    mef_ssim_scales=1,  # Tang's "SSIM" column is single-scale mef_ssim (its "MS_SSIM" is 3 scales)
 )
 _VIFB_OPTS = _CDDFUSE | dict(
     gray="matlab", color_mode="per_channel", fused_quantize="round_away", sf_norm="MN",
@@ -117,7 +119,7 @@ _VIFB_OPTS = _CDDFUSE | dict(
 # weighted index on Prewitt edge maps and its Tsallis metric pairs transposed marginals
 _MEFB_OPTS = _VIFB_OPTS | dict(color_mode="gray", qw_input="edges", te_marginals="mefb")
 _MEFB = ("CE", "EN", "NMI", "PSNR", "Q_NCIE", "Q_TE", "AG", "EI", "Qabf", "SD", "SF", "Qc", "Qw", "Qy",
-         "Qcb", "Qcv", "VIFF")
+         "MEF_SSIM", "Qcb", "Qcv", "VIFF")
 
 
 def _profile(name, description, reproduces, options, table):

@@ -27,6 +27,7 @@ from fusionbench.errors import UnknownNameError
 from fusionbench.metrics import reference as R
 from fusionbench.metrics.cards import MetricCard
 from fusionbench.metrics.reference import joint as J
+from fusionbench.metrics.reference import mef_ssim as MS
 from fusionbench.metrics.reference import similarity as S
 
 FAST_BACKENDS = ("numba", "torch", "torch-fp32")
@@ -127,7 +128,11 @@ register(MetricCard("SCD", "Sum of the correlations of differences", True, (-2.0
 register(MetricCard("VIF", "Pixel-domain multiscale VIF, summed over both sources", True, (0.0, INF), "",
                     "Sheikh & Bovik, IEEE TIP 2006; Han et al. 2013 for its use in fusion",
                     ("vif_combine", "vif_u8_saturation", "vif_nan"),
-                    notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise",
+                    notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise. Under 41 "
+                          "px on a side some scale's window is larger than the image: cddfuse computes it as "
+                          "scipy.signal.convolve2d(..., 'valid') does (inputs swapped) and raises where scipy "
+                          "raises (the window fits one side only); the MATLAB profiles drop that scale and the "
+                          "ones after it (filter2's empty map), NaN when none fits",
                     checked=f"{_EVAL}; {_TANG}"),
          R.vif, native=(C, T22, T23), fast=_budgets(1e-7, 1e-4))
 register(MetricCard("Qabf", "Xydeas-Petrovic gradient-based fusion quality", True, (0.0, 1.0), "",
@@ -166,7 +171,8 @@ register(MetricCard("Qcv", "Chen-Varshney perceptual fusion quality", False, (0.
          R.qcv, native=(V, M), fast=_budgets(1e-9, 1e-5))
 register(MetricCard("VIFF", "Han et al.'s visual information fidelity for fusion", True, (0.0, INF), "",
                     "Han et al., Information Fusion 2013", (),
-                    notes="MEFB calls it VIF (metricsVIF.m, Han's code)",
+                    notes="MEFB calls it VIF (metricsVIF.m, Han's code). NaN for images under 41 px on a side: a "
+                          "scale's window no longer fits, MATLAB's filter2 gives an empty map and that scale 0/0",
                     checked=f"{_MEFB}: 54 rows (its VIF column)"),
          R.viff, native=(C, M), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 1.0), "",
@@ -220,6 +226,15 @@ register(MetricCard("Q_NCIE", "Nonlinear correlation information entropy", True,
                     notes="images stretched to 0..255 first (normalize1)",
                     checked=f"{_MEFB}: 2 rows within 1e-9"),
          J.ncie, native=(M,))
+register(MetricCard("MEF_SSIM", "MEF-SSIM of F against the sources as an exposure stack", True, (-1.0, 1.0), "",
+                    "Ma, Zeng, Wang, IEEE TIP 24 (11) 2015", ("mef_ssim_scales",),
+                    notes="mef_ssim_scales=3 (mefb): MEFB's metricsMEF_SSIM (mef_ms_ssim), Tang's MS_SSIM; 1 "
+                          "(tang2022): Tang's 2022 'SSIM' output (mef_ssim.m), whose code is identical to MEFB's "
+                          "mef_ssim.m. NaN under 44 (3 scales) or 11 pixels, and for 3 scales when a scale's value is "
+                          "negative (MATLAB's product of powers turns complex there)",
+                    checked=f"{_MEFB}: 1 row within 1e-9 (3 scales); Tang's mef_ssim.m and analysis_ms_ssim.m run "
+                            "in Octave on 4 TNO crops, 1 and 3 scales, within 1e-9 (tests/data/mef_ssim_octave.csv)"),
+         MS.mef_ssim, native=(T22, M))
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})
