@@ -55,6 +55,14 @@ def _label(method: str, ablation=None) -> str:
     return base + seed_suffix(seed)
 
 
+def _variant_words(ablation) -> str:
+    """``ablation `no_sfe`, seed 1`` / ``full model`` for a card's first line."""
+    from fusionbench.methods.base import split_seed
+    ablation, seed = split_seed(ablation)
+    words = f"ablation `{ablation}`" if ablation else "full model"
+    return words + (f", trained with seed {seed} (the bundled model: seed 0)" if seed else "")
+
+
 def card_datasets() -> dict:
     """Evaluation set name -> resolved :class:`fusionbench.datasets.Dataset`, complete.
 
@@ -316,7 +324,7 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
     stem = weights_stem(method, ablation)
     montage = montage_path(method, ablation, directory=directory).exists()
     lines = [f"# Model card: {stem}", "",
-             f"Network `{method}`, ablation `{ablation or 'full model'}`, config `{meta.get('config')}`. "
+             f"Network `{method}`, {_variant_words(ablation)}, config `{meta.get('config')}`. "
              "Trained by `fusionbench train` (shared loop, `fusionbench/train/`); architecture, losses and "
              "defaults per `specs/NETWORKS.md`. Weights: `" + stem + ".safetensors` (safetensors; "
              "config in the JSON sidecar).", "",
