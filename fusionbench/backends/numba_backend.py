@@ -28,6 +28,8 @@ from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.backends.cache import SourceCache
 from fusionbench.backends.numba_extra import EXTRA_COST, EXTRA_KERNELS
+from fusionbench.metrics.reference.vif import FULL_PYRAMID, valid_mode
+from fusionbench.metrics.reference.vif import vif as ref_vif
 
 
 def _log_base(opts):
@@ -181,6 +183,8 @@ def _qabf(t):
 
 def _vif(t):
     o = t.opts
+    if min(t.F.shape) < FULL_PYRAMID and valid_mode(o) == "scipy":  # scipy's small-image semantics
+        return ref_vif(t.F, t.A, t.B, o)
     sat = bool(o["vif_u8_saturation"])
     pa = t.src("A", ("vif", sat), lambda x: V.Pyramid(x, sat))
     pb = t.src("B", ("vif", sat), lambda x: V.Pyramid(x, sat))

@@ -29,6 +29,8 @@ from fusionbench.backends import _torch_kernels as K
 from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.errors import InputError
+from fusionbench.metrics.reference.vif import FULL_PYRAMID, valid_mode
+from fusionbench.metrics.reference.vif import vif as ref_vif
 from fusionbench.metrics.registry import REGISTRY, get_metric
 
 # float32 fast mode: relative tolerance per metric against the float64 reference (tested on
@@ -361,6 +363,9 @@ def _fused_stats(t, s, sat, exact=False):
 
 def _vif(t):
     o = t.opts
+    if min(t.F.shape[1:]) < FULL_PYRAMID and valid_mode(o) == "scipy":  # scipy's small-image semantics
+        planes = [x.double().cpu().numpy() for x in (t.F, t.A, t.B)]
+        return torch.tensor([ref_vif(F, A, B, o) for F, A, B in zip(*planes)], dtype=torch.float64)
     sat = bool(o["vif_u8_saturation"])
     pa = t.src("A", ("vif", sat), lambda x: _src_pyramid(x, sat))
     pb = t.src("B", ("vif", sat), lambda x: _src_pyramid(x, sat))

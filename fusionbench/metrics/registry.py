@@ -130,9 +130,9 @@ register(MetricCard("VIF", "Pixel-domain multiscale VIF, summed over both source
                     ("vif_combine", "vif_u8_saturation", "vif_nan"),
                     notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise. Under 41 "
                           "px on a side some scale's window is larger than the image: cddfuse computes it as "
-                          "scipy.signal.convolve2d(..., 'valid') does (inputs swapped) and raises where scipy "
-                          "raises (the window fits one side only); the MATLAB profiles drop that scale and the "
-                          "ones after it (filter2's empty map), NaN when none fits",
+                          "scipy.signal.convolve2d(..., 'valid') does (inputs swapped), NaN where scipy raises "
+                          "(a window fits one side only, e.g. 32x40: the evaluator stops there); the MATLAB "
+                          "profiles drop that scale and the ones after it (filter2's empty map), NaN when none fits",
                     checked=f"{_EVAL}; {_TANG}"),
          R.vif, native=(C, T22, T23), fast=_budgets(1e-7, 1e-4))
 register(MetricCard("Qabf", "Xydeas-Petrovic gradient-based fusion quality", True, (0.0, 1.0), "",

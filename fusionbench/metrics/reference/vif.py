@@ -4,31 +4,84 @@ from __future__ import annotations
 
 import numpy as np
 
-from fusionbench.metrics.reference.filters import filter2_valid, gaussian_1d
+from fusionbench.metrics.reference.filters import filter2_valid, fspecial_gaussian, gaussian_1d
 
 SIGMA_NSQ = 2.0
 EPS = 1e-10
+FULL_PYRAMID = 41  # smallest side for which every scale's window fits (17, 9, 5, 3 after decimation)
 
 
-def vif_scale_maps(ref, dist, s: int, *, u8_saturation: bool = False):
+class NoValue(ValueError):
+    """The toolbox raises for this image size (scipy ``'valid'`` mode, the window fits one side only)."""
+
+
+def valid_mode(opts) -> str:
+    """How ``'valid'`` filtering treats a window larger than the image: ``"scipy"`` for the cddfuse
+    evaluator (``scipy.signal.convolve2d``; the only profile with ``vif_nan="one"``, its NaN rule),
+    ``"matlab"`` for the MATLAB toolboxes (``filter2`` gives an empty map: the scale adds nothing)."""
+    return "scipy" if opts["vif_nan"] == "one" else "matlab"
+
+
+def scipy_gives_value(h: int, w: int) -> bool:
+    """Whether the cddfuse evaluator's VIF returns a value for an h x w image (else scipy raises)."""
+    def fits(h, w, n):
+        return (h >= n and w >= n) or (h <= n and w <= n)
+    for s in range(1, 5):
+        n = 2 ** (5 - s) + 1
+        if s > 1:  # filter (valid size |h - n| + 1) and keep every second row and column
+            if not fits(h, w, n):
+                return False
+            h, w = (abs(h - n) + 2) // 2, (abs(w - n) + 2) // 2
+        if not fits(h, w, n):  # the statistics of this scale
+            return False
+    return True
+
+
+def _window_scipy(x, n, s):
+    """``scipy.signal.convolve2d(x, rot90(w, 2), 'valid')`` for the n x n window ``w`` of scale ``s``.
+
+    When the image is at least as large as the window in both directions this is ``filter2(w, x,
+    'valid')`` (computed by :func:`filter2_valid`). When it is at most as large in both directions
+    scipy swaps the two inputs and returns their convolution with the image as the kernel (an
+    ``(n - h + 1) x (n - w + 1)`` map); otherwise scipy raises, and this function raises
+    :class:`NoValue`.
+    """
+    h, w = x.shape
+    if h >= n and w >= n:
+        return filter2_valid(x, gaussian_1d(n, n / 5.0))
+    if h <= n and w <= n:
+        from scipy.signal import convolve2d
+        return convolve2d(x, np.rot90(fspecial_gaussian(n, n / 5.0), 2), mode="valid")
+    raise NoValue(f"at scale {s} the image is {w}x{h} and the {n}x{n} window fits one side only")
+
+
+def vif_scale_maps(ref, dist, s: int, *, u8_saturation: bool = False, valid: str = "matlab"):
     """Local statistics at scale s (1..4) after down-sampling; returns (ref, dist, sigma1_sq, g, sv_sq).
 
     ``ref``/``dist`` are the inputs of this scale (already filtered and decimated for s > 1).
     ``u8_saturation`` emulates tang2022: at scale 1 the products ref*ref, dist*dist and ref*dist are
-    uint8 products that saturate at 255 (METRICS.md 6.7).
+    uint8 products that saturate at 255 (METRICS.md 6.7). ``valid`` (:func:`valid_mode`) decides what
+    a window larger than the image gives: an empty map (``"matlab"``) or scipy's result or error.
     """
     n = 2 ** (5 - s) + 1
-    g1 = gaussian_1d(n, n / 5.0)
+    if valid == "scipy":
+        def W(x):
+            return _window_scipy(x, n, s)
+    else:
+        g1 = gaussian_1d(n, n / 5.0)
+
+        def W(x):
+            return filter2_valid(x, g1)
     if s > 1:
-        ref = filter2_valid(ref, g1)[::2, ::2]
-        dist = filter2_valid(dist, g1)[::2, ::2]
-    mu1, mu2 = filter2_valid(ref, g1), filter2_valid(dist, g1)
+        ref = W(ref)[::2, ::2]
+        dist = W(dist)[::2, ::2]
+    mu1, mu2 = W(ref), W(dist)
     rr, dd, rd = ref * ref, dist * dist, ref * dist
     if u8_saturation and s == 1:
         rr, dd, rd = np.minimum(rr, 255.0), np.minimum(dd, 255.0), np.minimum(rd, 255.0)
-    sigma1_sq = filter2_valid(rr, g1) - mu1 * mu1
-    sigma2_sq = filter2_valid(dd, g1) - mu2 * mu2
-    sigma12 = filter2_valid(rd, g1) - mu1 * mu2
+    sigma1_sq = W(rr) - mu1 * mu1
+    sigma2_sq = W(dd) - mu2 * mu2
+    sigma12 = W(rd) - mu1 * mu2
     sigma1_sq = np.maximum(sigma1_sq, 0.0)
     sigma2_sq = np.maximum(sigma2_sq, 0.0)
     g = sigma12 / (sigma1_sq + EPS)
@@ -48,16 +101,19 @@ def vif_scale_maps(ref, dist, s: int, *, u8_saturation: bool = False):
     return ref, dist, sigma1_sq, g, sv_sq
 
 
-def vifp(ref, dist, *, u8_saturation: bool = False) -> float:
+def vifp(ref, dist, *, u8_saturation: bool = False, valid: str = "matlab") -> float:
     """vifp(ref, dist) = sum of log10 information ratios over 4 scales; NaN when den = 0.
 
-    Scales whose window no longer fits the (shrinking) image contribute nothing.
+    Below :data:`FULL_PYRAMID` px some window is larger than the (shrinking) image: with
+    ``valid="matlab"`` that scale and the ones after it contribute nothing (MATLAB's empty maps);
+    with ``valid="scipy"`` every scale is computed as ``scipy.signal.convolve2d`` does it (swapped
+    inputs), and :class:`NoValue` is raised where scipy raises (:func:`_window_scipy`).
     """
     num = den = 0.0
     for s in range(1, 5):
-        if min(ref.shape) < 2 ** (5 - s) + 1:
+        if valid != "scipy" and min(ref.shape) < 2 ** (5 - s) + 1:
             break
-        ref, dist, s1, g, sv = vif_scale_maps(ref, dist, s, u8_saturation=u8_saturation)
+        ref, dist, s1, g, sv = vif_scale_maps(ref, dist, s, u8_saturation=u8_saturation, valid=valid)
         if s1.size == 0:
             break
         num += np.sum(np.log10(1.0 + g * g * s1 / (sv + SIGMA_NSQ)))
@@ -67,9 +123,16 @@ def vifp(ref, dist, *, u8_saturation: bool = False) -> float:
 
 
 def vif(F, A, B, opts) -> float:
-    """vifp(A, F) combined with vifp(B, F) (sum by default, as every IVIF table)."""
-    sat = bool(opts["vif_u8_saturation"])
-    vals = [vifp(A, F, u8_saturation=sat), vifp(B, F, u8_saturation=sat)]
+    """vifp(A, F) combined with vifp(B, F) (sum by default, as every IVIF table).
+
+    NaN where the toolbox raises instead of giving a value (cddfuse: a side under 41 px that
+    straddles a window size, see :func:`_window_scipy`), as SSIM on images under its window.
+    """
+    sat, valid = bool(opts["vif_u8_saturation"]), valid_mode(opts)
+    try:
+        vals = [vifp(A, F, u8_saturation=sat, valid=valid), vifp(B, F, u8_saturation=sat, valid=valid)]
+    except NoValue:
+        return float("nan")
     if opts["vif_nan"] == "one":  # CDDFuse: a NaN vifp (flat reference) counts as 1.0
         vals = [1.0 if np.isnan(v) else v for v in vals]
     return float(vals[0] + vals[1]) if opts["vif_combine"] == "sum" else float((vals[0] + vals[1]) / 2)
