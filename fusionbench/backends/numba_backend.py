@@ -26,7 +26,7 @@ from fusionbench.backends import _nb_stats as T
 from fusionbench.backends import _nb_vif as V
 from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
-from fusionbench.backends.cache import SourceCache
+from fusionbench.backends.cache import SourceCache, nbytes
 from fusionbench.backends.numba_extra import EXTRA_COST, EXTRA_KERNELS
 from fusionbench.metrics.reference.vif import FULL_PYRAMID, valid_mode
 from fusionbench.metrics.reference.vif import vif as ref_vif
@@ -53,6 +53,12 @@ class _Triple:
         if item not in self.f:
             self.f[item] = make(self.F)
         return self.f[item]
+
+    def trim(self) -> None:
+        """Drop the fused image's items heavier than 1 byte per pixel (full-size float maps, each
+        used by one metric); the levels, histograms and sums several metrics share stay."""
+        for item in [k for k, v in self.f.items() if nbytes(v) > self.F.size]:
+            del self.f[item]
 
     def both(self, item, make):
         return self.src("A", item, make), self.src("B", item, make), self.fused(item, make)
@@ -273,7 +279,11 @@ class NumbaBackend:
         t = _Triple(F, A, B, opts, self.cache)
         metrics = list(metrics)
         if self.threads == 1 or len(metrics) < 2:
-            return {m: self._one(t, m) for m in metrics}
+            out = {}
+            for m in metrics:
+                out[m] = self._one(t, m)
+                t.trim()  # one metric's full-size maps at a time
+            return out
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="fusionbench-numba")
