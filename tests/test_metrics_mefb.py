@@ -141,3 +141,20 @@ def test_mef_ssim_matches_tangs_code_in_octave():
         profile = "tang2022" if row.scales == 1 else "mefb"
         got = fb.compute(F, A, B, metrics=["MEF_SSIM"], profile=profile, backend="numpy")["MEF_SSIM"]
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.scales)
+
+
+def test_fmi_matches_tangs_code_in_octave():
+    """tests/data/fmi_octave.csv: Tang's analysis_fmi.m ('none', 'dct') in Octave on 40 x 48 TNO crops."""
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "fmi_octave.csv"))
+    assert len(ref) == 8
+    names = {"none": "FMI_pixel", "dct": "FMI_dct"}
+    for row in ref.itertuples():
+        tag, method = row.case.split("_", 1)
+        image, (rows, cols) = MEF_CROPS[tag]
+        crop = (slice(rows.start, rows.start + 40), slice(cols.start, cols.start + 48))
+        F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                   for parts in (("fused", method, image), ("ir", image), ("vi", image)))
+        metric = names[row.feature]
+        got = fb.compute(F, A, B, metrics=[metric], profile="tang2022", backend="numpy")[metric]
+        assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.feature)

@@ -89,3 +89,21 @@ def test_small_images_are_nan():
     A = _texture((30, 40))  # 3 scales need 44 pixels
     assert math.isnan(_score(A, A, A, "MEF_SSIM"))
     assert not math.isnan(_score(A, A, A, "MEF_SSIM", mef_ssim_scales=1))
+
+
+@pytest.mark.parametrize("metric", ["FMI_pixel", "FMI_dct"])
+def test_fmi_identity_and_range(metric):
+    A, B = _texture(seed=1), _texture(seed=2)
+    assert _score(A, A, A, metric, profile="tang2022") == 1.0  # every window equals: 1 by definition
+    F = ((A.astype(int) + B) // 2).astype(np.uint8)
+    v = _score(F, A, B, metric, profile="tang2022")
+    assert 0.0 < v < 1.0
+    assert v > _score(np.ascontiguousarray(F[::-1]), A, B, metric, profile="tang2022")  # a scrambled F
+
+
+def test_fmi_hand_made_window():
+    """One 3 x 3 window, F = 2 A (so equal after normalisation but not equal): c = 1, the joint pdf is
+    the upper Frechet bound (the diagonal), I = H, so FMI_AF = 2 H / (H + H) = 1; B = F gives 1 too."""
+    A = np.array([[10, 20, 30], [40, 50, 60], [70, 80, 90]], dtype=np.uint8)
+    F = 2 * A
+    assert _score(F, A, F, "FMI_pixel", profile="tang2022") == pytest.approx(1.0, rel=1e-12)

@@ -26,6 +26,7 @@ from typing import Callable
 from fusionbench.errors import UnknownNameError
 from fusionbench.metrics import reference as R
 from fusionbench.metrics.cards import MetricCard
+from fusionbench.metrics.reference import fmi as FMI
 from fusionbench.metrics.reference import joint as J
 from fusionbench.metrics.reference import mef_ssim as MS
 from fusionbench.metrics.reference import similarity as S
@@ -235,6 +236,24 @@ register(MetricCard("MEF_SSIM", "MEF-SSIM of F against the sources as an exposur
                     checked=f"{_MEFB}: 1 row within 1e-9 (3 scales); Tang's mef_ssim.m and analysis_ms_ssim.m run "
                             "in Octave on 4 TNO crops, 1 and 3 scales, within 1e-9 (tests/data/mef_ssim_octave.csv)"),
          MS.mef_ssim, native=(T22, M))
+_FMI_QUIRKS = ("follows Tang's analysis_fmi.m (Haghighat's code) on [0,1] images, including its exact-zero "
+               "tests (a flat window's pdf can be 1 ulp off its mean, giving correlation +-1) and its reuse of "
+               "F's normalised window when testing B's window for equality (an all-white B window equals a "
+               "flat F's). NaN under 3 pixels")
+register(MetricCard("FMI_pixel", "Feature mutual information on pixels (3x3 windows)", True, (0.0, 1.0), "",
+                    "Haghighat, Aghagolzadeh, Seyedarabi, Comput. Electr. Eng. 37 (5) 2011; Haghighat & Razian, "
+                    "AICT 2014", (),
+                    notes=f"{_FMI_QUIRKS}. Tang's 2022 'FMI_pixel' column calls analysis_fmi with its default "
+                          "feature 'edge' (MATLAB edge(), Sobel): not this metric and not implemented",
+                    checked="Tang's analysis_fmi.m (feature 'none') run in Octave on 4 TNO crops within 1e-9 "
+                            "(tests/data/fmi_octave.csv); properties (FMI(A; A, A) = 1)"),
+         FMI.fmi_pixel, native=())
+register(MetricCard("FMI_dct", "Feature mutual information on DCT coefficients (3x3 windows)", True, (0.0, 1.0), "",
+                    "Haghighat & Razian, Fast-FMI, IEEE AICT 2014", (),
+                    notes=f"whole-image orthonormal DCT-II (MATLAB dct2), then windows; {_FMI_QUIRKS}",
+                    checked="Tang's analysis_fmi.m (feature 'dct', as tang2022 calls it) run in Octave on 4 TNO "
+                            "crops within 1e-9 (tests/data/fmi_octave.csv)"),
+         FMI.fmi_dct, native=(T22,))
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})
