@@ -117,3 +117,11 @@ def test_implemented_metrics_do_not_warn(backend, device):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ReferenceFallbackWarning)
         be.score(F, A, B, list(reg.fast_metrics(backend)), PROFILES["cddfuse"].options)
+
+
+def test_cli_shows_a_full_card(capsys):
+    from fusionbench.cli import main
+    assert main(["metrics", "--card", "Qw"]) == 0
+    out = capsys.readouterr().out
+    assert "Piella" in out and "qw_input" in out and "mefb" in out and "checked against" in out
+    assert "float64 reference" in out  # no fast backend: says it falls back

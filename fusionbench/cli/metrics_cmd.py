@@ -10,6 +10,8 @@ from fusionbench.metrics import CARDS, OPTION_VALUES, PROFILES
 def register(sub):
     p = sub.add_parser("metrics", help="list metric cards and profiles")
     p.add_argument("--profile", help="show every option value of this profile")
+    p.add_argument("--card", metavar="METRIC", help="show one metric's full card (reference, options, notes, "
+                                                    "what it was checked against, fast backends)")
     p.set_defaults(func=run)
 
 
@@ -17,7 +19,23 @@ def _fmt_range(r):
     return f"[{r[0]:g}, {r[1]:g}]"
 
 
+def _card(name) -> int:
+    from fusionbench.metrics import get_metric
+    m = get_metric(name)
+    c = m.card
+    rows = [("name", f"{c.name} {c.arrow} {c.long_name}"), ("range", _fmt_range(c.range)), ("unit", c.unit or "-"),
+            ("reference", c.reference or "-"), ("options", ", ".join(c.parameters) or "-"),
+            ("native in", ", ".join(m.native) or "- (no profile's toolbox defines it)"),
+            ("fast backends", ", ".join(f"{b} (rtol {t:g})" for b, t in m.fast.items())
+             or "none: every backend scores it with the float64 reference (with a warning)"),
+            ("checked against", c.checked or "-"), ("notes", c.notes or "-")]
+    print(tabulate(rows, tablefmt="plain", maxcolwidths=[None, 90]))
+    return 0
+
+
 def run(args) -> int:
+    if getattr(args, "card", None):
+        return _card(args.card)
     if args.profile:
         from fusionbench.metrics import get_profile
         prof = get_profile(args.profile)
