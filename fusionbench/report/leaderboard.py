@@ -472,6 +472,7 @@ class CheckReport:
     skipped: list = field(default_factory=list)  # (board, what, why)
     problems: list = field(default_factory=list)  # structural problems (missing rows, means)
     boards: list = field(default_factory=list)
+    coverage: list = field(default_factory=list)  # (board, image x metric cells recomputed, cells)
 
     @property
     def ok(self):
@@ -481,6 +482,8 @@ class CheckReport:
         lines = []
         for b in self.boards:
             lines.append(f"checked {b}")
+        for board, done, total in self.coverage:
+            lines.append(f"coverage {board}: {done} of {total} image x metric cells recomputed by some entry")
         grouped = {}
         for board, what, why in self.skipped:
             grouped.setdefault((board, why), []).append(what)
@@ -616,6 +619,11 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
               for r in df.itertuples(index=False)}
     images = [i for i in meta["images"] if i in pairs]
     scorer = _Scorer(meta["profile"], _overrides(meta), meta["metrics"], backend)
+    # entries that share the full-metric images of the ci scope between them (networks, whose fusion
+    # dominates the cost, add one rotating image each): every image gets every metric in one run
+    rotating = [e["method"] for e in meta["entries"]
+                if e["kind"] != "network" and (not use_sample or e["kind"] == "baseline")]
+    covered = set()
     for k, entry in enumerate(meta["entries"]):
         if methods and entry["method"] not in methods:
             continue
@@ -628,7 +636,10 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                                    "made (stale entry; run `fusionbench leaderboard update "
                                    f"--board {name} --method {entry['method']}`)"))
             continue
-        plan = _plan(images, meta, scope, k, expensive=entry["kind"] == "network")
+        if entry["method"] in rotating:
+            plan = _plan(images, meta, scope, rotating.index(entry["method"]), rotating=len(rotating))
+        else:
+            plan = _plan(images, meta, scope, k, expensive=entry["kind"] == "network")
         t0 = time.perf_counter()
         for image, metrics in plan:
             try:
@@ -645,6 +656,7 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                     report.problems.append(f"{name}: {entry['method']} {image} {m}: not stored")
                     continue
                 report.checked += 1
+                covered.add((image, m))
                 tol = meta["tolerance"].get(m, DEFAULT_TOL)
                 if entry["kind"] == "network":
                     tol = _loosest(tol, meta.get("network_tolerance", NETWORK_TOL))
@@ -653,6 +665,12 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                                                float(vals[m]), tol))
         _log(progress, f"{name} {entry['method']}: {len(plan)} image(s) in "
                        f"{time.perf_counter() - t0:.1f} s")
+    cells = {(i, m) for i in images for m in meta["metrics"]}
+    report.coverage.append((name, len(cells & covered), len(cells)))
+    missing = sorted(cells - covered)
+    if missing and not methods:  # the run itself proves that it covered every image and metric
+        report.problems.append(f"{name}: {len(missing)} image x metric cell(s) recomputed by no entry "
+                               f"in this run, e.g. {', '.join(f'{i}/{m}' for i, m in missing[:5])}")
 
 
 def _overrides(meta):
@@ -662,16 +680,22 @@ def _overrides(meta):
     return {k: v for k, v in meta.get("options", {}).items() if k in base and base[k] != v}
 
 
-def _plan(images, meta, scope, k, expensive=False):
+def _plan(images, meta, scope, k, expensive=False, rotating=None):
     """(image, metrics) pairs to recompute for entry number ``k``.
 
     ``expensive`` entries (networks: fusion dominates the cost) get only their rotating
-    full-metric images in the ``ci`` scope, not the cheap metrics on every image.
+    full-metric images in the ``ci`` scope, not the cheap metrics on every image. With
+    ``rotating`` (the number of entries that share the rotation, ``k`` < ``rotating`` being this
+    one's place among them) each gets ``ceil(len(images) / rotating)`` consecutive full-metric
+    images (at least ``images_per_entry``), so that the ``rotating`` entries together give every
+    image every metric.
     """
     metrics = meta["metrics"]
     if scope == "full" or not images:
         return [(i, metrics) for i in images]
     n = max(1, int(meta.get("ci", {}).get("images_per_entry", 1)))
+    if rotating:
+        n = max(n, -(-len(images) // rotating))
     full = {images[(k * n + j) % len(images)] for j in range(n)}
     cheap = [m for m in meta.get("ci", {}).get("all_images_metrics", []) if m in metrics]
     plan = []
