@@ -180,29 +180,40 @@ def _fused_file(entry, image, root: Path):
 
 
 class _Scorer:
-    """Scores (entry, pair) under one profile; caches baseline/network method objects."""
+    """Scores (entry, pair) under one profile with the evaluation runner's per-pair worker
+    (:func:`fusionbench.runner.tasks.score_pair`: the same decoding, fusion, preparation and
+    scoring as ``fusionbench evaluate``). ``provenance[(method, image)]`` keeps what made each value:
+    the pixel digest of (fused, IR, visible), the backend and its numeric class, the weights digest."""
 
     def __init__(self, profile, options, metrics, backend="numpy"):
+        from fusionbench.metrics import get_profile
+        from fusionbench.store.sqlite import options_json
         self.profile, self.options, self.metrics, self.backend = profile, options, metrics, backend
-        self._methods = {}
+        prof = get_profile(profile, **options)
+        self._overrides, self._options_text = dict(prof.overrides), options_json(prof.options)
+        self.provenance = {}
 
     def __call__(self, entry, pair, root, metrics=None):
-        from fusionbench.scoring import compute
-        metrics = metrics or self.metrics
+        from fusionbench.runner.tasks import score_pair
+        metrics = tuple(metrics or self.metrics)
         if entry["kind"] in ("baseline", "network"):
-            from fusionbench.imageio import read_image
-            from fusionbench.methods import get_method
-            name = entry["method"]
-            if name not in self._methods:
-                self._methods[name] = get_method(name)
-            fused = self._methods[name].fuse_images(read_image(pair.ir), read_image(pair.vi))
+            job = {"kind": "method", "name": entry["method"], "label": entry["method"], "weights_dir": None}
         else:
             fused = _fused_file(entry, pair.name, root)
             if fused is None:
                 return None
-        res = compute(fused, pair.ir, pair.vi, metrics=metrics, profile=self.profile,
-                      backend=self.backend, **self.options)
-        return dict(res)
+            job = {"kind": "fused", "label": entry["method"], "path": str(fused)}
+        task = {"index": (0, 0), "dataset": "", "image": pair.name, "ir": str(pair.ir), "vi": str(pair.vi),
+                "methods": [job], "metrics": metrics, "profile": self.profile, "overrides": self._overrides,
+                "options_text": self._options_text, "backend": self.backend, "device": None, "store": None,
+                "known": {}}
+        res = score_pair(task)["results"][0]
+        if res["error"]:
+            raise InputError(f"{entry['method']} {pair.name}", _strip_paths(res["error"]))
+        self.provenance[(entry["method"], pair.name)] = {
+            "pixel_digest": res["digest"], "backend": res["backend"], "backend_class": res["backend_class"],
+            "weights": res["weights"]}
+        return dict(res["values"])
 
 
 def _pairs(folder):
