@@ -284,6 +284,7 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
     board_dir.mkdir(parents=True, exist_ok=True)
     old = _read_per_image(board_dir) if methods else None
     scorer = _Scorer(spec.profile, {}, metrics, backend)
+    old_prov = _read_provenance(board_dir) if methods else None
     rows = []
     for entry in entries:
         if methods and entry["method"] not in methods:
@@ -325,7 +326,32 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
     if spec.variants:
         update_variants(board_dir, spec, root, meta, backend=backend, progress=progress)
     write_board(board_dir, df, meta, pages=write_pages)
+    prov = pd.DataFrame([dict(method=m, image=i, **v) for (m, i), v in scorer.provenance.items()],
+                        columns=PROVENANCE_COLUMNS)
+    if old_prov is not None:  # kept rows keep the provenance of what made them
+        prov = pd.concat([old_prov[~old_prov["method"].isin(methods) & old_prov["method"].isin(present)], prov],
+                         ignore_index=True)
+    _write_provenance(board_dir, prov)
     return board_dir
+
+
+PROVENANCE_COLUMNS = ["method", "image", "pixel_digest", "backend", "backend_class", "weights"]
+
+
+def _read_provenance(board_dir):
+    """``provenance.csv``: per (method, image) the pixel digest of (fused, IR, visible), the backend,
+    its numeric class and the weights digest that made the board's values (None for boards made
+    before it existed)."""
+    p = Path(board_dir) / "provenance.csv"
+    if not p.is_file():
+        return None
+    return pd.read_csv(p, dtype=str, keep_default_na=False)
+
+
+def _write_provenance(board_dir, prov):
+    from fusionbench.store.export import write_atomic
+    prov = prov.sort_values(["method", "image"], kind="stable")
+    write_atomic(Path(board_dir) / "provenance.csv", lambda tmp: prov.to_csv(tmp, index=False))
 
 
 def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=None):
@@ -630,6 +656,8 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
               for r in df.itertuples(index=False)}
     images = [i for i in meta["images"] if i in pairs]
     scorer = _Scorer(meta["profile"], _overrides(meta), meta["metrics"], backend)
+    prov = _read_provenance(board_dir)
+    made_from = {} if prov is None else {(r.method, r.image): r.pixel_digest for r in prov.itertuples()}
     # entries that share the full-metric images of the ci scope between them (networks, whose fusion
     # dominates the cost, add one rotating image each): every image gets every metric in one run
     rotating = [e["method"] for e in meta["entries"]
@@ -661,6 +689,12 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
             if vals is None:
                 report.problems.append(f"{name}: {entry['method']} {image}: fused image missing")
                 continue
+            stored_digest = made_from.get((entry["method"], image))
+            digest = scorer.provenance[(entry["method"], image)]["pixel_digest"]
+            if stored_digest and entry["kind"] != "network" and stored_digest != digest:
+                # network output may move by float32 rounding across CPUs; the others must be the same pixels
+                report.problems.append(f"{name}: {entry['method']} {image}: the fused or source pixels differ "
+                                       "from the ones the board was made from (provenance.csv)")
             for m in metrics:
                 old = stored.get((entry["method"], image, m))
                 if old is None:
