@@ -158,3 +158,20 @@ def test_fmi_matches_tangs_code_in_octave():
         metric = names[row.feature]
         got = fb.compute(F, A, B, metrics=[metric], profile="tang2022", backend="numpy")[metric]
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.feature)
+
+
+def test_ms_ssim_matches_pytorch_msssim():
+    """tests/data/ms_ssim_pytorch_msssim.json: pytorch_msssim's MS-SSIM on 192 x 256 TNO crops."""
+    import json
+
+    from fusionbench.metrics.reference.msssim import ms_ssim_pair
+    root = require_shared("data", "tno42")
+    ref = json.loads(open(os.path.join(os.path.dirname(__file__), "data", "ms_ssim_pytorch_msssim.json")).read())
+    assert len(ref["cases"]) == 8
+    for c in ref["cases"]:
+        crop = (slice(*c["rows"]), slice(*c["cols"]))
+        F, X = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                for parts in (("fused", c["method"], c["image"]), (c["source"], c["image"])))
+        exact = ms_ssim_pair(F, X, window=ref["window_float32"])
+        assert exact == pytest.approx(c["value"], rel=1e-12, abs=1e-15), c
+        assert ms_ssim_pair(F, X) == pytest.approx(c["value"], rel=1e-4, abs=1e-15), c

@@ -107,3 +107,13 @@ def test_fmi_hand_made_window():
     A = np.array([[10, 20, 30], [40, 50, 60], [70, 80, 90]], dtype=np.uint8)
     F = 2 * A
     assert _score(F, A, F, "FMI_pixel", profile="tang2022") == pytest.approx(1.0, rel=1e-12)
+
+
+def test_ms_ssim_identity_combination_and_size():
+    A, B = _texture((192, 200), seed=1), _texture((192, 200), seed=2)
+    assert _score(A, A, A, "MS_SSIM", profile="cddfuse") == pytest.approx(2.0, rel=1e-12)  # sum
+    assert _score(A, A, A, "MS_SSIM", profile="tang2023") == pytest.approx(1.0, rel=1e-12)  # mean
+    F = ((A.astype(int) + B) // 2).astype(np.uint8)
+    v = _score(F, A, B, "MS_SSIM", profile="cddfuse")
+    assert 0 < v < 2
+    assert math.isnan(_score(A[:170], A[:170], A[:170], "MS_SSIM"))  # 170 / 16 < 11

@@ -29,6 +29,7 @@ from fusionbench.metrics.cards import MetricCard
 from fusionbench.metrics.reference import fmi as FMI
 from fusionbench.metrics.reference import joint as J
 from fusionbench.metrics.reference import mef_ssim as MS
+from fusionbench.metrics.reference import msssim as MSS
 from fusionbench.metrics.reference import similarity as S
 
 FAST_BACKENDS = ("numba", "torch", "torch-fp32")
@@ -254,6 +255,16 @@ register(MetricCard("FMI_dct", "Feature mutual information on DCT coefficients (
                     checked="Tang's analysis_fmi.m (feature 'dct', as tang2022 calls it) run in Octave on 4 TNO "
                             "crops within 1e-9 (tests/data/fmi_octave.csv)"),
          FMI.fmi_dct, native=(T22,))
+register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (or averaged)", True, (0.0, 2.0), "",
+                    "Wang, Simoncelli, Bovik, Asilomar 2003", ("ssim_combine",),
+                    notes="5 scales, 11x11 Gaussian (1.5) 'valid', L = 255, 2x2 mean between scales (symmetric "
+                          "border); a negative scale term counts as 0 (pytorch_msssim's relu). NaN when a side is "
+                          "under 176 pixels. No fusion toolbox defines it reproducibly (SMFNet's MS_SSIM never "
+                          "fills its contrast terms), so no profile lists it",
+                    checked="pytorch_msssim 1.0.0 (float64 tensors) on 8 TNO crops: within 1e-12 with its float32 "
+                            "Gaussian window, 1e-4 with the float64 one (tests/data/ms_ssim_pytorch_msssim.json); "
+                            "properties (identity 1 per source)"),
+         MSS.ms_ssim, native=())
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})

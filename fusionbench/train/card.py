@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 
 from fusionbench.errors import FusionBenchError, InputError
+from fusionbench.metrics.profiles import PROFILES
 from fusionbench.train.data import shared_root
 from fusionbench.train.weights import WEIGHTS_DIR, read_meta, weights_stem
 
 PROFILE = "cddfuse"
-TABLE_METRICS = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM")
+TABLE_METRICS = PROFILES[PROFILE].table  # the ten IVIF metrics, from the metric registry's profile
 CARD_SETS = {"tno42": 42, "roadscene50": 50}  # evaluation set -> its number of pairs
 BASELINE = "average"
 VERDICT_SET = "tno42"  # the set on which "better than average on N of 10" is counted
