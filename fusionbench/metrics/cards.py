@@ -32,4 +32,7 @@ def __getattr__(name):
     if name in _MOVED:
         from fusionbench.metrics import registry
         return getattr(registry, name)
+    if name in ("DEFAULT_METRICS", "VIFB_METRICS"):  # now the cddfuse / vifb profiles' tables
+        import fusionbench.metrics as metrics
+        return getattr(metrics, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
