@@ -175,3 +175,17 @@ def test_ms_ssim_matches_pytorch_msssim():
         exact = ms_ssim_pair(F, X, window=ref["window_float32"])
         assert exact == pytest.approx(c["value"], rel=1e-12, abs=1e-15), c
         assert ms_ssim_pair(F, X) == pytest.approx(c["value"], rel=1e-4, abs=1e-15), c
+
+
+def test_qw_image_matches_liu_code_in_octave():
+    """tests/data/qw_octave.csv: Zheng Liu's metricPeilla.m (sw = 2) in Octave on 96 x 128 TNO crops."""
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "qw_octave.csv"))
+    assert len(ref) == 4
+    for row in ref.itertuples():
+        tag, method = row.case.split("_", 1)
+        image, crop = MEF_CROPS[tag]
+        F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                   for parts in (("fused", method, image), ("ir", image), ("vi", image)))
+        got = fb.compute(F, A, B, metrics=["Qw"], profile="mefb", qw_input="image", backend="numpy")["Qw"]
+        assert got == pytest.approx(row.value, rel=RTOL), row.case

@@ -202,14 +202,16 @@ register(MetricCard("Qw", "Piella-Heijmans weighted fusion quality index", True,
                     "Piella & Heijmans, Proc. ICIP 2003", ("qw_input",),
                     notes="qw_input='edges' (mefb): on Prewitt edge maps, what MEFB's metricsQw.m returns. "
                           "NaN under 11 pixels",
-                    checked=f"{_MEFB}: 54 rows within 1e-9 (qw_input='edges'); 'image' form shares the code"),
+                    checked=f"{_MEFB}: 54 rows within 1e-9 (qw_input='edges'); 'image': Zheng Liu's metricPeilla.m "
+                            "(sw = 2) run in Octave on 4 TNO crops within 1e-9 (tests/data/qw_octave.csv)"),
          S.qw, native=(M,))
 register(MetricCard("Qe", "Piella-Heijmans edge-dependent fusion quality index (alpha = 1)", True, (-1.0, 1.0), "",
                     "Piella & Heijmans, Proc. ICIP 2003", (),
                     notes="Q_W(A, B, F) * Q_W(A', B', F') on Prewitt edge maps; MEFB's code returns only the second "
                           "factor (its Qw)",
-                    checked="the paper's formula: the product of the two Q_W forms, each checked against MEFB's "
-                            "Octave output or sharing its code; properties (Q_E(A, A, A) = 1)"),
+                    checked="the paper's formula: the product of the two Q_W forms, each checked against toolbox "
+                            "output run in Octave (see Qw); properties (Q_E(A, A, A) = 1). Zheng Liu's sw = 3 "
+                            "stops with an undefined variable, so no toolbox value of Q_E exists"),
          S.qe, native=())
 register(MetricCard("NMI", "Hossny's normalised mutual information", True, (0.0, 2.0), "",
                     "Hossny, Nahavandi, Creighton, Electron. Lett. 44 (18) 2008", (),
