@@ -16,7 +16,7 @@ PROFILE_NAMES = tuple(PROFILES)
 ASYMMETRIC = {"VIFF", "Nabf", "Qc"}  # Qc clips its weight at 0 and 1 asymmetrically
 # 0/0 cases the toolboxes give NaN for (documented in the cards)
 MAY_BE_NAN = {"CC", "SCD", "Qabf", "VIF", "Qcb", "Qcv", "Nabf", "AG", "SSIM", "VIFF", "MI", "PSNR",
-              "Qy", "Qc", "Qw", "Qe", "NMI", "Q_TE", "Q_NCIE", "MEF_SSIM", "MS_SSIM"}
+              "Qy", "Qc", "Qw", "Qe", "NMI", "Q_TE", "Q_NCIE", "MEF_SSIM", "MS_SSIM", "Qp"}
 
 
 def score(F, A, B, metric, profile, backend="numpy", **options):

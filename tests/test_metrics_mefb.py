@@ -24,7 +24,7 @@ from fusionbench.metrics.pipeline import load, to_gray
 MEFB_NAMES = {
     "Avg_gradient": "AG", "Cross_entropy": "CE", "Edge_intensity": "EI", "Entropy": "EN", "NMI": "NMI",
     "Psnr": "PSNR", "Qabf": "Qabf", "Qc": "Qc", "Qcb": "Qcb", "Qcv": "Qcv", "Qncie": "Q_NCIE", "Qw": "Qw",
-    "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF", "MEF_SSIM": "MEF_SSIM",
+    "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF", "MEF_SSIM": "MEF_SSIM", "Qp": "Qp",
 }
 RTOL = 1e-9
 # Qcb differs on three PIAFusion results by up to 2.1e-4 (all other 51 rows within 1e-15); not
@@ -188,4 +188,18 @@ def test_qw_image_matches_liu_code_in_octave():
         F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
                    for parts in (("fused", method, image), ("ir", image), ("vi", image)))
         got = fb.compute(F, A, B, metrics=["Qw"], profile="mefb", qw_input="image", backend="numpy")["Qw"]
+        assert got == pytest.approx(row.value, rel=RTOL), row.case
+
+
+def test_qp_matches_mefb_code_in_octave():
+    """tests/data/qp_octave.csv: MEFB's metricsQp.m in Octave on 96 x 128 TNO crops."""
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "qp_octave.csv"))
+    assert len(ref) == 4
+    for row in ref.itertuples():
+        tag, method = row.case.split("_", 1)
+        image, crop = MEF_CROPS[tag]
+        F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                   for parts in (("fused", method, image), ("ir", image), ("vi", image)))
+        got = fb.compute(F, A, B, metrics=["Qp"], profile="mefb", backend="numpy")["Qp"]
         assert got == pytest.approx(row.value, rel=RTOL), row.case

@@ -117,3 +117,16 @@ def test_ms_ssim_identity_combination_and_size():
     v = _score(F, A, B, "MS_SSIM", profile="cddfuse")
     assert 0 < v < 2
     assert math.isnan(_score(A[:170], A[:170], A[:170], "MS_SSIM"))  # 170 / 16 < 11
+
+
+def test_qp_properties_and_constant_images():
+    """The sources' feature maps are masked (PC > 0.1) but F's are not, so even F = A = B scores below 1
+    (the correlations drop at the mask borders); a noisy copy scores lower still; constant: NaN."""
+    A = _texture((64, 72))
+    same = _score(A, A, A, "Qp")
+    assert 0.0 < same < 1.0
+    rng = np.random.default_rng(4)
+    noisy = np.clip(A + rng.normal(0, 40, A.shape), 0, 255).round().astype(np.uint8)
+    assert -1.0 <= _score(noisy, A, A, "Qp") < same
+    flat = np.full((64, 72), 90, np.uint8)
+    assert math.isnan(_score(flat, flat, flat, "Qp"))

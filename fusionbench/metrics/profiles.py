@@ -118,8 +118,8 @@ _VIFB_OPTS = _CDDFUSE | dict(
 # fused images that its driver has turned to gray with rgb2gray (uint8); its "Qw" is Piella's
 # weighted index on Prewitt edge maps and its Tsallis metric pairs transposed marginals
 _MEFB_OPTS = _VIFB_OPTS | dict(color_mode="gray", qw_input="edges", te_marginals="mefb")
-_MEFB = ("CE", "EN", "NMI", "PSNR", "Q_NCIE", "Q_TE", "AG", "EI", "Qabf", "SD", "SF", "Qc", "Qw", "Qy",
-         "MEF_SSIM", "Qcb", "Qcv", "VIFF")
+_MEFB = ("CE", "EN", "NMI", "PSNR", "Q_NCIE", "Q_TE", "AG", "EI", "Qabf", "SD", "SF", "Qp", "Qc", "Qw",
+         "Qy", "MEF_SSIM", "Qcb", "Qcv", "VIFF")
 
 
 def _profile(name, description, reproduces, options, table):

@@ -30,6 +30,7 @@ from fusionbench.metrics.reference import fmi as FMI
 from fusionbench.metrics.reference import joint as J
 from fusionbench.metrics.reference import mef_ssim as MS
 from fusionbench.metrics.reference import msssim as MSS
+from fusionbench.metrics.reference import phase as PH
 from fusionbench.metrics.reference import similarity as S
 
 FAST_BACKENDS = ("numba", "torch", "torch-fp32")
@@ -267,6 +268,12 @@ register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (
                             "Gaussian window, 1e-4 with the float64 one (tests/data/ms_ssim_pytorch_msssim.json); "
                             "properties (identity 1 per source)"),
          MSS.ms_ssim, native=())
+register(MetricCard("Qp", "Zhao et al.'s phase-congruency fusion quality", True, (-1.0, 1.0), "",
+                    "Zhao, Laganiere, Liu, Int. J. Innov. Comput. Inf. Control 3 (6A) 2007; Kovesi, Videre 1999",
+                    (), notes="phase congruency and its moments by Kovesi's phasecong3 (4 scales, 6 orientations); "
+                              "NaN under 11 pixels and for constant images",
+                    checked=f"{_MEFB}: 1 row within 1e-9 (7e-14); Octave runs on crops (tests/data/qp_octave.csv)"),
+         PH.qp, native=(M,))
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})
