@@ -171,12 +171,21 @@ def _gauss31(sigma):
     return np.exp(-(i * i) / (2 * sigma * sigma)), 2 * np.pi * sigma * sigma
 
 
+def _csf_filtered_unit(t, which):
+    """As ``_csf_filtered(t, which, 0)`` from MEFB's normalisation (``qcb_normalize='im2double'``)."""
+    from fusionbench.metrics.reference.perceptual import normalize1_unit
+    spec = _scratch(t, which, "norm1u_rfft", lambda x: np.fft.rfft2(normalize1_unit(x)))
+    shape = t.F.shape
+    return np.fft.irfft2(X.spectrum_filter(spec, _csf(shape, 0)), s=shape)
+
+
 def _qcb(t):
     (g2, c2), (g4, c4) = _gauss31(2.0), _gauss31(4.0)
+    unit = t.opts["qcb_normalize"] == "im2double"
 
     def contrast(which):
-        return _plane(t, which, "qcb_c", lambda x: X.masked_contrast(
-            _csf_filtered(t, which, 0), g2, g4, c2, c4))
+        filtered = (lambda: _csf_filtered_unit(t, which)) if unit else (lambda: _csf_filtered(t, which, 0))
+        return _plane(t, which, ("qcb_c", unit), lambda x: X.masked_contrast(filtered(), g2, g4, c2, c4))
 
     ca, cb, cf = contrast("A"), contrast("B"), contrast("F")
     return float(X.qcb_sum(ca, cb, cf) / cf.size)

@@ -495,9 +495,19 @@ def _norm1(t, x):
     return X.normalize1(x).to(t.F.dtype)
 
 
+def _norm1_unit(t, x):
+    """``normalize1`` after MATLAB's im2double (x / 255), in that order (``qcb_normalize='im2double'``)."""
+    u = x / 255.0
+    lo, hi = u.amin(dim=(1, 2), keepdim=True), u.amax(dim=(1, 2), keepdim=True)
+    y = X.round_away((u - lo) / (hi - lo) * 255.0)
+    return torch.where((lo == 0) & (hi == 0), u, y).to(t.F.dtype)
+
+
 def _qcb(t):
     """Chen & Blum (2009) Q_CB; masked-contrast maps of the sources are cached."""
-    cA, cB, cF = t.both_exact("qcb_contrast", lambda x: X.masked_contrast(_norm1(t, x)))
+    unit = t.opts["qcb_normalize"] == "im2double"
+    norm = _norm1_unit if unit else _norm1
+    cA, cB, cF = t.both_exact(("qcb_contrast", unit), lambda x: X.masked_contrast(norm(t, x)))
     return X.qcb_combine(cA, cB, cF)
 
 

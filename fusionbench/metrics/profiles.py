@@ -42,6 +42,7 @@ OPTION_VALUES = {
     "qw_input": ("image", "edges"),
     "te_marginals": ("paper", "mefb"),
     "mef_ssim_scales": (3, 1),
+    "qcb_normalize": ("double", "im2double"),
 }
 
 
@@ -95,6 +96,7 @@ _CDDFUSE = dict(
     vif_nan="one", qabf_scale=255, qabf_conv_order="any", qabf_equal_g="gF", ssim_impl="skimage019",
     ssim_data_range=2, ssim_combine="sum", ssim_float32=True, psnr_mode="cddfuse", mse_scale=255,
     nabf_variant="smfnet", qw_input="image", te_marginals="paper", mef_ssim_scales=3,
+    qcb_normalize="double",
 )
 _TANG2023 = _CDDFUSE | dict(
     gray="matlab", fused_quantize="round_away", ag_norm="M1N1", mi_base="2",
@@ -116,8 +118,9 @@ _VIFB_OPTS = _CDDFUSE | dict(
 
 # MEFB (Zhang, Information Fusion 2021) runs VIFB's metric code (Zheng Liu's toolbox) on sources and
 # fused images that its driver has turned to gray with rgb2gray (uint8); its "Qw" is Piella's
-# weighted index on Prewitt edge maps and its Tsallis metric pairs transposed marginals
-_MEFB_OPTS = _VIFB_OPTS | dict(color_mode="gray", qw_input="edges", te_marginals="mefb")
+# weighted index on Prewitt edge maps, its Tsallis metric pairs transposed marginals and its Qcb
+# normalises im2double'd uint8 images (VIFB hands it doubles on 0..255)
+_MEFB_OPTS = _VIFB_OPTS | dict(color_mode="gray", qw_input="edges", te_marginals="mefb", qcb_normalize="im2double")
 _MEFB = ("CE", "EN", "NMI", "PSNR", "Q_NCIE", "Q_TE", "AG", "EI", "Qabf", "SD", "SF", "Qp", "Qc", "Qw",
          "Qy", "MEF_SSIM", "Qcb", "Qcv", "VIFF")
 

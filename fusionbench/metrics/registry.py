@@ -166,8 +166,9 @@ register(MetricCard("EI", "Edge intensity", True, (0.0, INF), "grey levels", "Ra
                     sources=0, checked=f"{_VIFB}; {_MEFB}"),
          R.ei, native=(V, M), fast=_budgets(1e-9, 1e-6))
 register(MetricCard("Qcb", "Chen-Blum perceptual fusion quality", True, (0.0, 1.0), "",
-                    "Chen & Blum, Image Vis. Comput. 2009", (), notes="MEFB (Octave) differs by up to 2.1e-4 on three PIAFusion results of TNO-42, unexplained",
-                    checked=f"{_VIFB}; {_MEFB}: 51 of 54 rows within 1e-9"),
+                    "Chen & Blum, Image Vis. Comput. 2009", ("qcb_normalize",), notes="qcb_normalize='im2double' (mefb): MEFB passes uint8 images, so normalize1 sees x/255 and "
+                          "rounds its k + 1/2 ties by that order's residue (up to 2e-4 on TNO-42 PIAFusion results)",
+                    checked=f"{_VIFB}; {_MEFB}: 54 rows within 1e-9"),
          R.qcb, native=(V, M), fast=_budgets(1e-9, 1e-4))
 register(MetricCard("Qcv", "Chen-Varshney perceptual fusion quality", False, (0.0, INF), "",
                     "Chen & Varshney, Opt. Commun. 2007", (), checked=f"{_VIFB}; {_MEFB}"),

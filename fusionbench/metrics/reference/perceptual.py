@@ -21,6 +21,19 @@ def normalize1(x: np.ndarray) -> np.ndarray:
         return round_away(255.0 * (x - lo) / (hi - lo))
 
 
+def normalize1_unit(x: np.ndarray) -> np.ndarray:
+    """``normalize1`` as MEFB's Qcb reaches it: MATLAB ``im2double`` of the uint8 image (x / 255), then
+    ``round((x - min) / (max - min) * 255)``. Equal to :func:`normalize1` but where the exact value is
+    k + 1/2: the rounding then follows the float64 residue of this order (e.g. 9,348 pixels of TNO 02
+    PIAFusion, whose range 16..254 makes ties)."""
+    u = np.asarray(x, dtype=np.float64) / 255.0
+    lo, hi = u.min(), u.max()
+    if hi == 0 and lo == 0:
+        return u
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return round_away((u - lo) / (hi - lo) * 255.0)
+
+
 def _freq_radius(shape, scale: float) -> np.ndarray:
     """MATLAB ``freqspace([M N], 'meshgrid')`` grid scaled by (N/scale, M/scale); returns r."""
     M, N = shape
@@ -54,7 +67,8 @@ def qcb(F, A, B, opts) -> float:
     f0, f1, a = 15.3870, 1.3456, 0.7622
     k = h = 1.0
     p, q, Z = 3.0, 2.0, 1e-4
-    im1, im2, fu = normalize1(A), normalize1(B), normalize1(F)
+    norm = normalize1_unit if opts["qcb_normalize"] == "im2double" else normalize1
+    im1, im2, fu = norm(A), norm(B), norm(F)
     r = _freq_radius(F.shape, 30.0)
     S = np.exp(-(r / f0) ** 2) - a * np.exp(-(r / f1) ** 2)
 
