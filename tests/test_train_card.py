@@ -140,3 +140,16 @@ def test_compare_tolerances():
     assert count == 3 and len(diffs) == 3 and diffs[0].startswith("baselines.average.t.EN")
     assert card.compare({"x": float("nan")}, {"x": float("nan")}) == (1, [])
     assert card.compare({"x": 1}, {"y": 1})[1] == ["x: only in the card", "y: missing from the card"]
+
+
+def test_card_cost_goes_into_sidecar_and_card(stand_in, monkeypatch, capsys):
+    from fusionbench.methods import cost
+    monkeypatch.setitem(cost.method_cost.__kwdefaults__, "sizes", ((32, 32),))
+    assert main(["card", "cost", "msfe", "--directory", str(stand_in)]) == 0
+    meta = json.loads((stand_in / "msfe.json").read_text())
+    row, = meta["cost"]["rows"]
+    from fusionbench.methods.networks.msfe import RECIPE
+    assert row["params"] == sum(p.numel() for p in RECIPE.build_model("small", None).parameters())
+    assert row["height"] == 32 and row["flops"] > 0 and row["seconds"] > 0
+    text = (stand_in / "msfe.md").read_text()
+    assert "## Cost" in text and "card cost msfe" in text

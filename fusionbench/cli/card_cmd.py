@@ -14,7 +14,9 @@ def register(sub):
                                         "and render the Markdown card")
     verify = csub.add_parser("verify", help="recompute every number of the card and compare (exit 1 on a "
                                             "difference); writes nothing into the weights folder")
-    for q in (make, verify):
+    cost = csub.add_parser("cost", help="measure parameters, FLOPs and run time on this machine into the "
+                                        "sidecar and the card (not checked by verify: machine-dependent)")
+    for q in (make, verify, cost):
         q.add_argument("name", metavar="NAME", help="network or NAME:ABLATION, e.g. s2fnet, sspfusion:no_sfe")
         q.add_argument("--directory", default=None,
                        help="folder holding <stem>.safetensors and <stem>.json (default: the bundled weights)")
@@ -26,6 +28,7 @@ def register(sub):
     verify.add_argument("--store", default=":memory:",
                         help="result store to reuse (default: none, every pair is fused and scored afresh)")
     make.set_defaults(func=run_make)
+    cost.set_defaults(func=run_cost)
     verify.set_defaults(func=run_verify)
 
 
@@ -38,6 +41,13 @@ def _kwargs(args) -> dict:
 def run_make(args):
     from fusionbench.train.card import make_card
     print(f"model card: {make_card(args.name, **_kwargs(args))}")
+    return 0
+
+
+def run_cost(args):
+    from fusionbench.train.card import measure_cost
+    from fusionbench.train.weights import WEIGHTS_DIR
+    print(f"model card: {measure_cost(args.name, directory=args.directory or WEIGHTS_DIR, device=args.device)}")
     return 0
 
 

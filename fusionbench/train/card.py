@@ -207,6 +207,23 @@ def write_montage(method: str, ablation=None, *, directory=WEIGHTS_DIR, device=N
     return path
 
 
+def measure_cost(name: str, *, directory=WEIGHTS_DIR, device=None) -> Path:
+    """Parameters, FLOPs and run time (:func:`fusionbench.methods.cost.method_cost`) into the sidecar's
+    ``cost`` and the re-rendered card (machine-dependent: not part of ``card verify``)."""
+    import os
+    import platform
+
+    from fusionbench.methods.cost import method_cost
+    method, ablation = split_name(name)
+    rows = method_cost(_label(method, ablation), device=device, weights_dir=directory)
+    meta = read_meta(method, ablation, directory=directory)
+    meta["cost"] = {"rows": rows, "machine": f"{platform.machine()} CPU" if device in (None, "cpu") else device,
+                    "load_average": round(os.getloadavg()[0], 2)}
+    path = Path(directory) / f"{weights_stem(method, ablation)}.json"
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
+    return write_card(method, ablation, directory=directory)
+
+
 def make_card(name: str, *, directory=WEIGHTS_DIR, device=None, **kwargs) -> Path:
     """Evaluate the weights of ``name`` in ``directory`` (:func:`evaluate_weights`), write the
     montage and render the Markdown card; returns the card's path. ``kwargs`` go to :func:`card_numbers`."""
@@ -346,6 +363,13 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
              "* final losses (mean over the last 10 % of steps): "
              + ", ".join(f"{k} = {v:.4g}" for k, v in meta.get("final_losses", {}).items()), ""]
     lines += _metrics_section(meta, _label(method, ablation), stem, montage)
+    if meta.get("cost"):
+        from fusionbench.methods.cost import cost_markdown
+        c = meta["cost"]
+        lines += ["## Cost", "", "Parameters; FLOPs of one forward pass (`torch.utils.flop_counter`, a multiply-add "
+                  "= 2 FLOPs); median run time of one fuse call, measured by `fusionbench card cost "
+                  f"{_label(method, ablation)}` on {c.get('machine', 'this machine')} (load average "
+                  f"{c.get('load_average')}).", "", cost_markdown(c["rows"]).rstrip(), ""]
     if notes or meta.get("notes"):
         lines += ["## Notes", "", notes or meta["notes"], ""]
     path = Path(directory) / f"{stem}.md"
