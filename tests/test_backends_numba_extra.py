@@ -1,4 +1,5 @@
-"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb and Qcv (``numba_extra.EXTRA_KERNELS``)
+"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE and Q_NCIE
+(``numba_extra.EXTRA_KERNELS``)
 agree with the NumPy reference kernels within 1e-9 relative, under every profile's options, on
 real crops, a full-size pair and degenerate inputs; a second fused image reuses the source cache.
 """
@@ -120,7 +121,22 @@ def test_second_fused_image_hits_source_cache(cases, prof):
     t = _Triple(F2, A.copy(), B.copy(), opts, cache)
     got = {m: float(EXTRA_KERNELS[m](t)) for m in metrics}
     assert cache.misses == misses
-    if any(m in metrics for m in ("VIFF", "Nabf", "Qcb", "Qcv")):
+    if any(m in metrics for m in ("VIFF", "Nabf", "Qcb", "Qcv", "Qy", "Qw", "NMI")):
         assert misses > 0 and cache.hits > hits
     for m in metrics:
         assert _close(got[m], float(KERNELS[m](F2, A, B, opts))), m
+
+
+def test_flat_windows_and_ties_of_the_ssim_window_metrics():
+    """Qy / Qc on sources with flat 7x7 windows (their (co)variances are exactly 0 in both) and
+    near-ties of Qy's SSIM(A, B) >= 0.75 test and Qc's clipped weights; blocky images with steps of
+    1 grey level; Q_TE / NMI / Q_NCIE on two-level images (sparse joint histograms)."""
+    rng = np.random.default_rng(5)
+    block = np.kron(rng.integers(0, 4, (6, 8)), np.ones((9, 9))).astype(float)  # 54 x 72, flat 9x9 blocks
+    noisy = block + (rng.random(block.shape) > 0.97)
+    triples = [(noisy, block, 255.0 - block), (block, block, noisy), (np.round((block + noisy) / 2), noisy, block),
+               (np.full_like(block, 3.0), block, noisy), ((block > 1) * 255.0, (noisy > 1) * 255.0, block)]
+    bad = _mismatches([(f"flat{k}", F, A, B, prof) for k, (F, A, B) in enumerate(triples)
+                       for prof in ("mefb", "cddfuse")],
+                      ["Qy", "Qc", "Qw", "Qe", "NMI", "Q_TE", "Q_NCIE"])
+    assert not bad, "\n".join(bad)

@@ -124,4 +124,6 @@ def test_cli_shows_a_full_card(capsys):
     assert main(["metrics", "--card", "Qw"]) == 0
     out = capsys.readouterr().out
     assert "Piella" in out and "qw_input" in out and "mefb" in out and "checked against" in out
-    assert "float64 reference" in out  # no fast backend: says it falls back
+    assert "numba (rtol 1e-09)" in out and "float64 reference" not in out
+    assert main(["metrics", "--card", "MS_SSIM"]) == 0
+    assert "float64 reference" in capsys.readouterr().out  # no fast backend: says it falls back

@@ -6,8 +6,9 @@ pyramid (VIF) and the SSIM statistics. Everything that depends on a source plane
 in a :class:`~fusionbench.backends.cache.SourceCache`, so scoring a second fused image against
 the same pair only computes the fused-image and cross terms.
 
-The metrics with a Numba kernel (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv in ``numba_extra``; Qcb
-and Qcv take their FFTs from ``numpy.fft``, Numba has none) are those whose registration
+The metrics with a Numba kernel (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE,
+Q_NCIE in ``numba_extra``; Qcb and Qcv take their FFTs from ``numpy.fft``, Numba has none) are those
+whose registration
 (``fusionbench.metrics.registry``) names ``numba``; they agree with the reference within the
 registered budget (tests/test_backends_parity.py, test_backends_fullsize.py,
 test_backends_numba_extra.py). Any other registered metric is scored by its reference kernel with

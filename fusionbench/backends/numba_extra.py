@@ -1,4 +1,5 @@
-"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb and Qcv: ``EXTRA_KERNELS[name](t)``.
+"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE and Q_NCIE:
+``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
 options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
@@ -10,6 +11,10 @@ Qcb and Qcv filter in the frequency domain with ``numpy.fft`` (``rfft2``/``irfft
 no FFT); the CSF weights, Gaussian contrast, saliency, block reductions and quality maps run in
 Numba. Qcv filters A - F as CSF(A) - CSF(F) (the filter is linear), so a second fused image on
 the same pair needs only F's transforms; this moves Qcv by ~1e-15 relative.
+
+The SSIM-window metrics Qy, Qc, Qw, Qe (kernels in :mod:`fusionbench.backends._nb_piella`) keep
+each source plane's Gaussian means, variances and flat-window masks (and its Prewitt edge map) in
+the source cache; the joint-histogram metrics NMI, Q_TE, Q_NCIE keep its ``normalize1`` levels.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import math
 import numpy as np
 
 from fusionbench.backends import _nb_extra as X
+from fusionbench.backends import _nb_piella as P
 from fusionbench.backends._nb_filters import valid_sub2
 
 VIFF_SIGMA_NSQ = 0.005 * 255.0 ** 2
@@ -198,11 +204,129 @@ def _qcv(t):
     return _ratio(*X.qcv_sums(TA, TB, TF, la, lb, QCV_WINDOW))
 
 
+# --- Qy, Qc, Qw, Qe (SSIM-window metrics) ----------------------------------------------------
+
+_YANG_C = 2e-16  # C1 = C2 of Yang's and Cvejic's SSIM (reference.similarity)
+_PIELLA_C1, _PIELLA_C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+
+def _gauss(n):
+    from fusionbench.metrics.reference.filters import gaussian_1d
+    return gaussian_1d(n, 1.5)
+
+
+def _win_stats(t, which, n, flat, edges=False):
+    """(mu, W(x^2) - mu^2, flat mask or None) of plane ``which`` over the n x n Gaussian window."""
+    def make(x):
+        from fusionbench.backends._nb_ssim import gauss_moments
+        x = _edge_plane(t, which) if edges else x
+        mu, var = gauss_moments(x, _gauss(n))
+        return mu, var, (P.flat_windows(x, n) if flat else None)
+    return _plane(t, which, ("win", n, flat, edges), make)
+
+
+def _edge_plane(t, which):
+    return _plane(t, which, "prewitt", P.prewitt_magnitude)
+
+
+def _cross(t, x, y, n, edges=False):
+    """W(x y) of planes x, y ('A', 'B', 'F'); for this call only."""
+    def get(w):
+        return _edge_plane(t, w) if edges else (t.F if w == "F" else (t.A if w == "A" else t.B))
+    return t.fused(("cross", x, y, n, edges), lambda _: P.cross_map(get(x), get(y), _gauss(n)))
+
+
+def _mean(s, cnt):
+    return s / cnt if cnt else float("nan")
+
+
+def _qy(t):
+    if min(t.F.shape) < 11:
+        return float("nan")
+    (mA, vA, fA), (mB, vB, fB), (mF, vF, fF) = (_win_stats(t, w, 7, True) for w in "ABF")
+    return _mean(*P.qy_sums(mA, vA, fA, mB, vB, fB, mF, vF, fF, _cross(t, "A", "B", 7),
+                            _cross(t, "A", "F", 7), _cross(t, "B", "F", 7), _YANG_C))
+
+
+def _qc(t):
+    if min(t.F.shape) < 11:
+        return float("nan")
+    (mA, vA, fA), (mB, vB, fB), (mF, vF, fF) = (_win_stats(t, w, 7, True) for w in "ABF")
+    return _mean(*P.qc_sums(mA, vA, fA, mB, vB, fB, mF, vF, fF, _cross(t, "A", "F", 7),
+                            _cross(t, "B", "F", 7), _YANG_C))
+
+
+def _piella(t, edges):
+    if min(t.F.shape) < 11:
+        return float("nan")
+    (mA, vA, _), (mB, vB, _), (mF, vF, _) = (_win_stats(t, w, 11, False, edges) for w in "ABF")
+    num, den = P.qw_sums(mA, vA, mB, vB, mF, vF, _cross(t, "A", "F", 11, edges),
+                         _cross(t, "B", "F", 11, edges), _PIELLA_C1, _PIELLA_C2)
+    return _ratio(num, den)
+
+
+def _qw(t):
+    return _piella(t, t.opts["qw_input"] == "edges")
+
+
+def _qe(t):
+    return _piella(t, False) * _piella(t, True)
+
+
+# --- NMI, Q_TE, Q_NCIE (joint histograms) ----------------------------------------------------
+
+def _joint_levels(t):
+    """normalize1 levels of A, B, F (flat int arrays), or None when one is NaN (constant image)."""
+    lv = [_plane(t, w, "norm1_levels", lambda x: P.levels_or_none(X.normalize1(np.ascontiguousarray(x))))
+          for w in "ABF"]
+    return None if any(v.size == 0 for v in lv) else lv
+
+
+def _joint(t, x, y, lv):
+    i, j = "ABF".index(x), "ABF".index(y)
+    return t.fused(("joint", x, y), lambda _: P.joint_counts(lv[i], lv[j]))
+
+
+def _nmi(t):
+    lv = _joint_levels(t)
+    if lv is None:
+        return float("nan")
+    n = lv[2].size
+    iaf, ha, hfa = P.mi_terms(_joint(t, "A", "F", lv), n)
+    ibf, hb, hfb = P.mi_terms(_joint(t, "B", "F", lv), n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(2.0 * (np.float64(iaf) / (hfa + ha) + np.float64(ibf) / (hfb + hb)))
+
+
+def _te(t):
+    lv = _joint_levels(t)
+    if lv is None:
+        return float("nan")
+    n = lv[2].size
+    swapped = t.opts["te_marginals"] == "mefb"
+    return float(P.tsallis(_joint(t, "A", "F", lv), n, 1.85, swapped)
+                 + P.tsallis(_joint(t, "B", "F", lv), n, 1.85, swapped))
+
+
+def _ncie(t):
+    lv = _joint_levels(t)
+    if lv is None:
+        return float("nan")
+    n = lv[2].size
+    nab, naf, nbf = (P.mi_terms(_joint(t, x, y, lv), n)[0] / 8.0 for x, y in ("AB", "AF", "BF"))
+    lam = np.linalg.eigvalsh(np.array([[1.0, nab, naf], [nab, 1.0, nbf], [naf, nbf, 1.0]]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hr = -np.sum(lam * np.log2(lam / 3.0) / 3.0) / 8.0
+    return float(1.0 - hr)
+
+
 EXTRA_KERNELS = {
     "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
-    "Qcb": _qcb, "Qcv": _qcv,
+    "Qcb": _qcb, "Qcv": _qcv, "Qy": _qy, "Qc": _qc, "Qw": _qw, "Qe": _qe,
+    "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie,
 }
 
 # rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
 EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
-              "Qcv": 16.0}
+              "Qcv": 16.0, "Qy": 12.0, "Qc": 10.0, "Qw": 12.0, "Qe": 24.0, "NMI": 2.0, "Q_TE": 3.0,
+              "Q_NCIE": 3.0}
