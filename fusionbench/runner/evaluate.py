@@ -195,7 +195,8 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                         rec = dict(dataset=task["dataset"], method=r["method"], image=res["image"],
                                    profile=prof.label, metric=m, key=key, locator=loc, options=opts_text,
                                    metric_version=METRIC_VERSION, pixel_digest=r["digest"],
-                                   weights=r["weights"], backend_class=r["backend_class"])
+                                   weights=r["weights"], backend_class=r["backend_class"],
+                                   source_digest=r.get("source_digest"))
                         if m in r["values"]:
                             rec.update(value=r["values"][m], backend=r["backend"], fusionbench_version=version,
                                        git_hash=git, created=stamp)

@@ -79,7 +79,8 @@ def score_pair(task: dict) -> dict:
     Fused images come from ``task["store"]`` when it holds them (see :mod:`fusionbench.store.fused`).
 
     Returns ``{"index", "image", "results": [{"method", "digest", "keys", "values", "backend",
-    "backend_class", "weights", "fused", "cached", "error"}]}``; ``values`` holds only the metrics whose key was not
+    "backend_class", "weights", "source_digest", "fused", "cached", "error"}]}`` (``source_digest``: pixel digest of
+    the IR and visible images); ``values`` holds only the metrics whose key was not
     in ``task["known"]``, ``fused`` the cache row of an image fused here (or None), ``cached``
     whether the fused image came from the store.
     """
@@ -126,7 +127,7 @@ def score_pair(task: dict) -> dict:
             out["results"].append({"method": label, "digest": got.digest, "keys": keys,
                                    "values": {m: float(v) for m, v in values.items()},
                                    "backend": backend.name, "backend_class": bclass,
-                                   "weights": got.weights, "fused": got.row,
+                                   "weights": got.weights, "source_digest": sources, "fused": got.row,
                                    "cached": got.cached, "error": None})
         except InputError as exc:
             fail(str(exc), [entry])

@@ -8,7 +8,8 @@ from pathlib import Path
 from fusionbench.errors import InputError
 
 LONG_COLUMNS = ("dataset", "method", "image", "profile", "metric", "value", "backend", "backend_class",
-                "metric_version", "options", "fusionbench_version", "git_hash", "weights", "pixel_digest", "key")
+                "metric_version", "options", "fusionbench_version", "git_hash", "weights", "source_digest", "pixel_digest",
+                "key")
 FORMATS = (".csv", ".json", ".parquet")
 
 

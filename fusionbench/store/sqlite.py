@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS labels (  -- which (dataset, method, image) a score w
     locator TEXT NOT NULL,
     created TEXT,
     weights TEXT,                    -- the method's weights digest (see Method.weights_digest)
+    source_digest TEXT,              -- pixel digest of the IR and visible images the value was made from
     PRIMARY KEY (dataset, method, image, key)
 );
 CREATE INDEX IF NOT EXISTS labels_locator ON labels(locator);
@@ -249,6 +250,8 @@ class ResultStore:
         # stores made before these columns existed (their keys never match a new key: recomputed once)
         if "weights" not in {row[1] for row in cur.execute("PRAGMA table_info(labels)")}:
             cur.execute("ALTER TABLE labels ADD COLUMN weights TEXT")
+        if "source_digest" not in {row[1] for row in cur.execute("PRAGMA table_info(labels)")}:
+            cur.execute("ALTER TABLE labels ADD COLUMN source_digest TEXT")
         if "backend_class" not in {row[1] for row in cur.execute("PRAGMA table_info(scores)")}:
             cur.execute("ALTER TABLE scores ADD COLUMN backend_class TEXT")
         cur.execute("PRAGMA user_version = 1")  # always a write: a read-only store fails here, on open
@@ -310,10 +313,10 @@ class ResultStore:
                   r["fusionbench_version"], r["git_hash"], r["created"],
                   r.get("backend_class") or backend_class(r["backend"])) for r in records])
             cur.executemany(
-                "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"], r.get("weights"))
-                 for r in records])
+                "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights, source_digest) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"], r.get("weights"),
+                  r.get("source_digest")) for r in records])
             cur.executemany(
                 "INSERT OR IGNORE INTO fused VALUES (?,?,?,?,?,?,?)",
                 [(f["key"], f["method"], f["weights"], f["source_digest"], f["pixel_digest"], f["image"],
@@ -340,7 +343,7 @@ class ResultStore:
         import pandas as pd
         q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, s.backend_class, "
              "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, "
-             "s.pixel_digest, s.key, l.rowid AS stored "
+             "l.source_digest, s.pixel_digest, s.key, l.rowid AS stored "
              "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
         with _translated(self.path, "reading it"):
             df = pd.read_sql_query(q, self.conn)
