@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from fusionbench.errors import InputError
-from fusionbench.report.results import as_long
+from fusionbench.report.results import as_long, higher_is_better
 
 FRIEDMAN_NEMENYI = "Friedman test on per-image ranks (Iman-Davenport F), Nemenyi post-hoc (Demsar 2006)"
 
@@ -138,7 +138,6 @@ def friedman_table(results, *, alpha=0.05, directions=None) -> pd.DataFrame:
         friedman_p, iman_davenport_p, kendall_w, cd, best_method, nemenyi_p_vs_best,
         tied_with_best (mean rank within CD of the best), test.
     """
-    from fusionbench.report.tables import higher_is_better
     df = as_long(results)
     rows = []
     for (dataset, prof, metric), sub in df.groupby(["dataset", "profile", "metric"], sort=False):

@@ -233,3 +233,12 @@ def load_any(path=None, **filters) -> pd.DataFrame:
             raise InputError("result store", f"{path} does not exist; run `fusionbench evaluate` "
                                              "first or pass a results file")
     return load_results(path, **filters)
+
+
+def higher_is_better(metric: str, directions=None) -> bool:
+    """Direction of ``metric``: ``directions[metric]`` if given, else its card (unknown: higher)."""
+    if directions and metric in directions:
+        return bool(directions[metric])
+    from fusionbench.metrics.cards import CARDS
+    card = CARDS.get(metric)
+    return True if card is None else card.higher_is_better

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from fusionbench.report.results import as_long
+from fusionbench.report.results import as_long, higher_is_better
 
 WILCOXON_HOLM = "paired Wilcoxon signed-rank test vs the best, Holm-corrected over the column's comparisons"
 CI_METHOD = "BCa bootstrap (scipy.stats.bootstrap)"
@@ -166,7 +166,6 @@ def significance_table(results, *, alpha=0.05, directions=None, n_boot=2000, lev
     the best at family-wise level ``alpha``) and the key columns dataset, profile, metric; the
     ``test`` column names the test and the interval method.
     """
-    from fusionbench.report.tables import higher_is_better
     df = as_long(results)
     parts = []
     for (dataset, prof, metric), sub in df.groupby(["dataset", "profile", "metric"], sort=False):

@@ -17,18 +17,17 @@ import numpy as np
 import pandas as pd
 
 from fusionbench.errors import InputError
-from fusionbench.report.results import as_long, check_selection, distinct_results, select, summarise
+from fusionbench.report.results import (  # noqa: F401 (higher_is_better re-exported)
+    as_long,
+    check_selection,
+    distinct_results,
+    higher_is_better,
+    select,
+    summarise,
+)
+from fusionbench.report.significance import compare_to_best
 
 BEST, SECOND = 1, 2
-
-
-def higher_is_better(metric: str, directions=None) -> bool:
-    """Direction of ``metric``: ``directions[metric]`` if given, else its card (unknown: higher)."""
-    if directions and metric in directions:
-        return bool(directions[metric])
-    from fusionbench.metrics.cards import CARDS
-    card = CARDS.get(metric)
-    return True if card is None else card.higher_is_better
 
 
 def rank_marks(values, *, higher: bool, decimals: int | None = None) -> list:
@@ -185,7 +184,6 @@ def _image_sets(df, dataset, prof, metric, rows) -> dict:
 
 
 def _mark_ties(df, dataset, prof, metric, higher, alpha, rows, label, cells):
-    from fusionbench.report.significance import compare_to_best
     sub = df[(df["dataset"] == dataset) & (df["profile"] == prof) & (df["metric"] == metric)]
     sub = sub[sub["method"].isin(rows)]
     if sub["image"].nunique() < 2:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from fusionbench.errors import UnknownNameError
+from fusionbench.methods.networks.common import resolve_device
 from fusionbench.train.data import CropSampler, default_roots, find_pairs
 from fusionbench.train.weights import load_checkpoint
 
@@ -25,12 +26,6 @@ def get_recipe(method: str):
     if method not in NETWORKS:
         raise UnknownNameError("network", method, NETWORKS)
     return importlib.import_module(f"fusionbench.methods.networks.{method}").RECIPE
-
-
-def resolve_device(device=None) -> torch.device:
-    if device in (None, "", "auto"):
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
 
 
 def hardware(device: torch.device) -> str:

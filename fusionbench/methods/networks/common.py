@@ -18,6 +18,14 @@ from torch import nn
 
 from fusionbench.methods.base import Method
 
+
+def resolve_device(device=None) -> torch.device:
+    """``device`` as a ``torch.device``; None, '' or 'auto': CUDA when available, else CPU."""
+    if device in (None, "", "auto"):
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(device)
+
+
 _SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 
@@ -101,7 +109,6 @@ class TorchMethod(Method):
 
     def __init__(self, model: nn.Module, *, name: str, device=None, multiple: int = 1,
                  batch_size: int = 4, meta=None, weights_digest=None):
-        from fusionbench.train.loop import resolve_device
         self.name, self.multiple, self.batch_size = name, int(multiple), int(batch_size)
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
@@ -150,7 +157,13 @@ class TorchMethod(Method):
 def load_network_method(recipe, variant=None, device=None, *, multiple: int = 1, directory=None):
     """Build ``recipe``'s model for the bundled weights of ``variant`` and wrap it as a Method."""
     from fusionbench.methods.base import seed_suffix, split_seed
-    from fusionbench.train.weights import WEIGHTS_DIR, file_digest, load_weights, read_meta, weights_path
+    from fusionbench.methods.networks.weightfiles import (
+        WEIGHTS_DIR,
+        file_digest,
+        load_weights,
+        read_meta,
+        weights_path,
+    )
     ablation, seed = split_seed(variant)
     ablation = None if ablation in (None, "", "full") else ablation
     recipe.check("small", ablation)

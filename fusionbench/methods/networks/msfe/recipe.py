@@ -12,7 +12,7 @@ import torch
 
 from fusionbench.methods.networks.msfe.losses import attention_loss, discriminator_loss, generator_loss
 from fusionbench.methods.networks.msfe.model import ARCH_KEYS, MSFE
-from fusionbench.train.recipe import Recipe
+from fusionbench.methods.networks.recipe_base import Recipe
 
 # Two deviations from the paper's literal reading (specs/NETWORKS.md addendum, 2026-11-30):
 # skip_merge="attention" (Eq. 4's sum doubles the skips the frozen reconstructor saw and clips the

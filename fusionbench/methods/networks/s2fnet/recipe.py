@@ -6,7 +6,7 @@ import torch
 
 from fusionbench.methods.networks.common import max_intensity_gradient_loss
 from fusionbench.methods.networks.s2fnet.model import S2FNet
-from fusionbench.train.recipe import Recipe
+from fusionbench.methods.networks.recipe_base import Recipe
 
 # ablation -> (model switches, loss-weight overrides); names follow the spec's ids without "s2f_"
 ABLATION_SWITCHES = {

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from fusionbench.methods.networks.common import sobel, ssim
 from fusionbench.methods.networks.sspfusion.model import SSPFusion, structure_map
-from fusionbench.train.recipe import Recipe
+from fusionbench.methods.networks.recipe_base import Recipe
 
 ABLATION_SWITCHES = {"no_sfe": {"use_sfe": False}, "no_spf": {"use_spf": False}}
 
