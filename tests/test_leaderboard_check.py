@@ -33,7 +33,7 @@ def board(tmp_path_factory):
     out = root / "leaderboards"
     written = lb.update(out, boards=["tno42/cddfuse"], shared=shared, metrics=METRICS,
                         methods=["average", "VisCopy"], include_networks=False,
-                        write_pages=False)
+                        write_pages=False, store=root / "store.sqlite", jobs=1)
     assert written == [out / "tno42" / "cddfuse"]
     return out, shared
 
@@ -176,7 +176,7 @@ def test_partial_update_keeps_the_digest_of_kept_network_rows(board, tmp_path, m
 
     monkeypatch.setattr(lb, "_method_entries", entries)
     lb.update(copy, boards=["tno42/cddfuse"], shared=shared, metrics=METRICS, methods=["average"],
-              write_pages=False)
+              write_pages=False, store=tmp_path / "store.sqlite", jobs=1)
     after = {e["method"]: e for e in json.loads((d / "leaderboard.json").read_text())["entries"]}
     assert after["fakenet"]["weights_sha256"] == "old"
     assert (pd.read_csv(d / "per_image.csv")["method"] == "fakenet").sum() == len(fake)

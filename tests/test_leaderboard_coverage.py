@@ -40,7 +40,7 @@ def board(tmp_path_factory):
         shutil.copy(SAMPLE_TNO / "vi" / f"{stem}.png", fake)
     out = root / "leaderboards"
     lb.update(out, boards=["tno42/cddfuse"], shared=shared, metrics=METRICS, methods=["average", "VisCopy"],
-              include_networks=False, write_pages=False)
+              include_networks=False, write_pages=False, store=root / "store.sqlite", jobs=1)
     return out, shared, stems
 
 

@@ -8,7 +8,13 @@ import sys
 def register(sub):
     p = sub.add_parser("leaderboard", help="regenerate or list the leaderboards")
     acts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    u = acts.add_parser("update", help="recompute boards (per-image CSV, means, page, radar)")
+    u = acts.add_parser("update", help="recompute boards (per-image CSV, means, provenance, page, radar)",
+                        description="Score every entry of the boards with the engine of `fusionbench evaluate` "
+                                    "and its result store (values already stored for the same pixels, profile, "
+                                    "options, metric version and backend class are reused, the others are "
+                                    "computed and stored), then write per_image.csv, means.csv, provenance.csv "
+                                    "(what made each method's values on each image), leaderboard.json and the "
+                                    "page.")
     u.add_argument("--dir", default="leaderboards", help="leaderboards folder")
     u.add_argument("--board", action="append", help="dataset/profile (repeatable; default all)")
     u.add_argument("--method", action="append",
@@ -17,6 +23,10 @@ def register(sub):
     u.add_argument("--backend", default="numpy", help="metric backend (default numpy)")
     u.add_argument("--images", type=int, help="only the first N pairs (preview; do not commit)")
     u.add_argument("--no-networks", action="store_true", help="skip the reference networks")
+    u.add_argument("--store", help="SQLite result store reused and extended (default: the user cache directory, "
+                                   "as `fusionbench evaluate`)")
+    u.add_argument("--jobs", type=int, help="worker processes (default: available CPUs)")
+    u.add_argument("--no-progress", action="store_true", help="no progress bar")
     u.set_defaults(func=run)
     g = acts.add_parser("pages", help="rewrite README.md pages and radar charts from the CSVs")
     g.add_argument("--dir", default="leaderboards")
@@ -32,7 +42,8 @@ def run(args):
     if args.action == "update":
         written = lb.update(args.dir, boards=args.board, shared=args.shared, methods=args.method,
                             backend=args.backend, images=args.images,
-                            include_networks=not args.no_networks, progress=progress)
+                            include_networks=not args.no_networks, progress=progress, store=args.store,
+                            jobs=args.jobs, bar=not args.no_progress)
         for d in written:
             print(f"updated {d}")
         lb.write_index(args.dir)

@@ -6,12 +6,17 @@ Layout: ``leaderboards/<dataset>/<profile>/`` holds
   method's fused images are obtained), per-metric tolerances, the CI scope, versions;
 * ``per_image.csv`` - long format (dataset, method, image, profile, metric, value);
 * ``means.csv`` - mean, std and n per method and metric;
+* ``provenance.csv`` - per method and image: profile, options, metric version, backend and its class,
+  weights digest, source and pixel digests of the stored values;
 * ``README.md`` + ``radar.png`` - the rendered page.
 
-:func:`update` regenerates a board; :func:`check` recomputes it and reports every value that
-drifts beyond its tolerance. Sources are read from the shared data folder (``$FUSIONBENCH_SHARED``
-or ``../shared`` next to the repository); without it only entries whose sources are in the bundled
-sample (the baselines, on the sample's images) are checked.
+:func:`update` regenerates a board with :func:`fusionbench.runner.evaluate` and a result store (the
+engine of ``fusionbench evaluate``: values are reused only where they are the same numbers) and writes
+``provenance.csv`` (what made each method's values on each image); :func:`check` recomputes the values
+independently of the store and reports every value that drifts beyond its tolerance. Sources are
+read from the shared data folder (``$FUSIONBENCH_SHARED`` or ``../shared`` next to the repository);
+without it only entries whose sources are in the bundled sample (the baselines, on the sample's
+images) are checked.
 """
 
 from __future__ import annotations
@@ -180,7 +185,10 @@ def _fused_file(entry, image, root: Path):
 
 
 class _Scorer:
-    """Scores (entry, pair) under one profile with the evaluation runner's per-pair worker
+    """The verifier's scorer (:func:`check` only; :func:`update` goes through :func:`fusionbench.runner.evaluate`
+    and the result store, which ``check`` never reads, so that it recomputes every value independently).
+
+    Scores (entry, pair) under one profile with the evaluation runner's per-pair worker
     (:func:`fusionbench.runner.tasks.score_pair`: the same decoding, fusion, preparation and
     scoring as ``fusionbench evaluate``). ``provenance[(method, image)]`` keeps what made each value:
     the pixel digest of (fused, IR, visible), the backend and its numeric class, the weights digest."""
@@ -221,11 +229,98 @@ def _pairs(folder):
     return pair_folder(folder).pairs
 
 
-# ------------------------------------------------------------------ update
+# ------------------------------------------------------------------ update (through the runner)
+
+def _board_dataset(spec, root, *, images=None, subset=None):
+    """The board's source pairs as a :class:`fusionbench.datasets.Dataset` labelled with the board's
+    dataset name (the label its values are stored under), optionally the first ``images`` pairs or the
+    pairs named in ``subset``."""
+    from fusionbench.datasets.layout import pair_folder
+    from fusionbench.datasets.resolve import Dataset
+    folder = Path(root) / spec.source
+    pl = pair_folder(folder)
+    pairs = [p for p in pl.pairs if subset is None or p.name in subset]
+    problems = {k: v for k, v in pl.problems.items() if subset is None or k in subset}
+    if images:
+        pairs, problems = pairs[:images], {}
+    all_names = tuple(sorted({p.name for p in pl.pairs} | set(pl.problems)))
+    return Dataset(spec.dataset, os.fspath(folder), None, pairs, problems, all_names=all_names)
+
+
+def _runner_method(entry, root):
+    """What :func:`fusionbench.runner.evaluate` scores for a board entry: a registered method's name,
+    or a :class:`~fusionbench.methods.external.FusedFolder` (VIFB's shared ``<image>_<method>.*``
+    folder is matched by the folder's own lookup)."""
+    from fusionbench.methods.external import FusedFolder
+    if entry["kind"] in ("baseline", "network"):
+        return entry["method"]
+    folder = Path(root) / entry["fused"]
+    if entry["kind"] == "fused_pattern":
+        folder = folder.parent
+    return FusedFolder(folder, name=entry["method"])
+
+
+def _run(spec, root, entries, *, metrics, backend, store, jobs, executor, progress, bar, images=None,
+         subset=None, options=None, what=""):
+    """Score ``entries`` on the board's pairs with :func:`fusionbench.runner.evaluate` (the engine of
+    ``fusionbench evaluate``), reusing and extending the result ``store``.
+
+    Returns ``(records, dataset)``: records (the store's rows: value, profile, options, backend and its
+    class, weights digest, source and pixel digests) by (entry method, image, metric). A pair of a
+    fused-image entry without a fused file is left out (as the folder has none); any other failure
+    raises :class:`InputError` after the values that could be scored are stored.
+    """
+    from fusionbench.methods.registry import canonical_name
+    from fusionbench.runner import evaluate
+    ds = _board_dataset(spec, root, images=images, subset=subset)
+    methods = [_runner_method(e, root) for e in entries]
+    names = {canonical_name(m) if isinstance(m, str) else m.name: e["method"] for m, e in zip(methods, entries)}
+    t0 = time.perf_counter()
+    res = evaluate([ds], methods, profile=spec.profile, metrics=list(metrics), backend=backend, store=store,
+                   jobs=jobs, executor=executor, progress=bar, **(options or {}))
+    board = f"{spec.dataset}/{spec.profile}{what}"
+    for w in res.warnings:
+        _log(progress, f"{board}: {_strip_paths(w)}")
+    missing = [p for p in res.problems if p.method is not None and p.reason.startswith("no fused image named")]
+    failed = [p for p in res.problems if p.method is not None and p not in missing]
+    for p in res.problems:
+        if p.method is None:
+            _log(progress, f"{board}: pair not scored: {_strip_paths(p)}")
+    if missing:
+        _log(progress, f"{board}: {len(missing)} pair(s) without a fused image left out, e.g. "
+                       f"{_strip_paths(missing[0])}")
+    _log(progress, f"{board}: {len(entries)} entries x {len(ds.pairs)} pairs: computed {res.computed} values, "
+                   f"reused {res.reused} from the store ({res.store_path}); fused {res.fused} images, reused "
+                   f"{res.fused_reused}; {time.perf_counter() - t0:.1f} s")
+    if failed:
+        shown = "; ".join(_strip_paths(p) for p in failed[:5])
+        raise InputError(board, f"{len(failed)} (method, pair) could not be scored: {shown}"
+                                + (f"; ... ({len(failed)} in all)" if len(failed) > 5 else "")
+                                + f". The values that were scored are kept in the store {res.store_path}; "
+                                  "fix the cause and run again (they are reused)")
+    return {(names[r["method"]], r["image"], r["metric"]): r for r in res.records}, ds
+
+
+def _provenance(method, image, recs) -> dict:
+    """One ``provenance.csv`` row: what made the values of (method, image), from their store records."""
+    r = recs[0]
+    return {"method": method, "image": image, "profile": r["profile"], "options": r["options"],
+            "metric_version": r["metric_version"],
+            "backend": "+".join(sorted({str(x["backend"]) for x in recs})),
+            "backend_class": "+".join(sorted({str(x["backend_class"]) for x in recs})),
+            "weights": r["weights"] or "", "source_digest": r.get("source_digest") or "",
+            "pixel_digest": r["pixel_digest"]}
+
 
 def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", images=None,
-           include_networks=True, progress=None, write_pages=True, metrics=None) -> list:
-    """(Re)generate leaderboards under ``out_dir`` (``leaderboards/``).
+           include_networks=True, progress=None, write_pages=True, metrics=None, store=None, jobs=None,
+           executor="local", bar=False) -> list:
+    """(Re)generate leaderboards under ``out_dir`` (``leaderboards/``) with :func:`fusionbench.runner.evaluate`.
+
+    Every value comes from the result store (computed and stored in this run, or reused from it where
+    the same numbers are stored: same pixels, profile, options, metric version and backend class), and
+    ``provenance.csv`` records, per method and image, what made the values: profile, options, metric
+    version, backend and its class, weights digest, source and pixel digests.
 
     Parameters
     ----------
@@ -234,28 +329,42 @@ def update(out_dir, *, boards=None, shared=None, methods=None, backend="numpy", 
     shared : path, optional
         Shared data root (default :func:`shared_root`).
     methods : sequence of str, optional
-        Only (re)compute these methods; other methods' stored rows are kept.
+        Only (re)compute these methods; other methods' rows, entries (weights digests) and provenance
+        are kept as they are.
     images : int, optional
         Score only the first ``images`` pairs (quick previews; not for committed boards).
     metrics : sequence of str, optional
         Replace the board's metric list (tests and previews).
+    store : ResultStore, path or None
+        Result store (default: the user store, :func:`fusionbench.store.default_path`).
+    jobs, executor, bar
+        Worker processes, executor and progress bar, as in :func:`fusionbench.runner.evaluate`.
     """
+    from fusionbench.store.sqlite import ResultStore
     out_dir = Path(out_dir)
     root = Path(shared) if shared else shared_root(out_dir)
-    written = []
     keys = [tuple(b.split("/")) for b in boards] if boards else list(BOARDS)
     for key in keys:
         if key not in BOARDS:
             raise InputError("board", f"{'/'.join(key)} not in "
                                       f"{['/'.join(k) for k in BOARDS]}")
-        spec = BOARDS[key]
-        if not (root / spec.source).is_dir():
-            _log(progress, f"skip {'/'.join(key)}: {root / spec.source} not found")
-            continue
-        written.append(_update_board(spec, out_dir, root, methods=methods, backend=backend,
-                                     images=images, include_networks=include_networks,
-                                     progress=progress, write_pages=write_pages,
-                                     metrics=metrics))
+    written = []
+    own = not isinstance(store, ResultStore)
+    st = ResultStore(store) if own else store
+    try:
+        for key in keys:
+            spec = BOARDS[key]
+            if not (root / spec.source).is_dir():
+                _log(progress, f"skip {'/'.join(key)}: {root / spec.source} not found")
+                continue
+            written.append(_update_board(spec, out_dir, root, methods=methods, backend=backend,
+                                         images=images, include_networks=include_networks,
+                                         progress=progress, write_pages=write_pages, metrics=metrics,
+                                         run=dict(store=st, jobs=jobs, executor=executor, progress=progress,
+                                                  bar=bar)))
+    finally:
+        if own:
+            st.close()
     return written
 
 
@@ -265,14 +374,11 @@ def _log(progress, msg):
 
 
 def _update_board(spec, out_dir, root, *, methods, backend, images, include_networks,
-                  progress, write_pages, metrics=None):
+                  progress, write_pages, metrics=None, run):
     from fusionbench import __version__
     from fusionbench.metrics import METRIC_VERSION, get_profile, resolve_metrics
     prof = get_profile(spec.profile)
     metrics = list(resolve_metrics(metrics or spec.metrics, prof))
-    pairs = _pairs(root / spec.source)
-    if images:
-        pairs = pairs[:images]
     entries = _fused_entries(spec, root)
     base_entries, skipped = _method_entries(BASELINE_NAMES, "baseline")
     entries = base_entries + entries
@@ -280,24 +386,36 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         net_entries, net_skipped = _method_entries(NETWORK_NAMES, "network")
         entries += net_entries
         skipped |= net_skipped
+    name = f"{spec.dataset}/{spec.profile}"
+    if methods:
+        unknown = [m for m in methods if m not in {e["method"] for e in entries}]
+        if unknown:
+            why = "; ".join(f"{m}: {skipped[m]}" for m in unknown if m in skipped)
+            raise InputError("--method", f"{', '.join(unknown)}: not an entry of board {name}"
+                                         + (f" ({why})" if why else "")
+                             + f"; entries: {', '.join(e['method'] for e in entries)}")
     board_dir = out_dir / spec.dataset / spec.profile
     board_dir.mkdir(parents=True, exist_ok=True)
     old = _read_per_image(board_dir) if methods else None
-    scorer = _Scorer(spec.profile, {}, metrics, backend)
     old_prov = _read_provenance(board_dir) if methods else None
-    rows = []
-    for entry in entries:
-        if methods and entry["method"] not in methods:
-            continue
-        t0 = time.perf_counter()
+    todo = [dict(e) for e in entries if not methods or e["method"] in methods]
+    recs, ds = _run(spec, root, todo, metrics=metrics, backend=backend, images=images, **run)
+    pairs = ds.pairs
+    rows, prov = [], []
+    for entry in todo:
+        made = set()
         for pair in pairs:
-            vals = scorer(entry, pair, root)
-            if vals is None:
+            got = [recs.get((entry["method"], pair.name, m)) for m in metrics]
+            if any(g is None for g in got):  # no fused image for this pair
                 continue
-            rows += [(spec.dataset, entry["method"], pair.name, spec.profile, m, vals[m])
-                     for m in metrics]
-        _log(progress, f"{spec.dataset}/{spec.profile} {entry['method']}: "
-                       f"{len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
+            rows += [(spec.dataset, entry["method"], pair.name, spec.profile, m, g["value"])
+                     for m, g in zip(metrics, got)]
+            prov.append(_provenance(entry["method"], pair.name, got))
+            made.add(got[0]["weights"])
+        if entry["kind"] == "network":  # the weights that made the values, not the file on disk now
+            entry["weights_sha256"] = made.pop() if len(made) == 1 else None
+    done = {e["method"]: e for e in todo}
+    entries = [done.get(e["method"], e) for e in entries]
     df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
     if old is not None:
         current = {e["method"] for e in entries}  # rows of methods that can no longer be made are dropped
@@ -324,10 +442,9 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
         "fusionbench_version": __version__,
     }
     if spec.variants:
-        update_variants(board_dir, spec, root, meta, backend=backend, progress=progress)
+        update_variants(board_dir, spec, root, meta, backend=backend, methods=methods, **run)
     write_board(board_dir, df, meta, pages=write_pages)
-    prov = pd.DataFrame([dict(method=m, image=i, **v) for (m, i), v in scorer.provenance.items()],
-                        columns=PROVENANCE_COLUMNS)
+    prov = pd.DataFrame(prov, columns=PROVENANCE_COLUMNS)
     if old_prov is not None:  # kept rows keep the provenance of what made them
         prov = pd.concat([old_prov[~old_prov["method"].isin(methods) & old_prov["method"].isin(present)], prov],
                          ignore_index=True)
@@ -335,13 +452,15 @@ def _update_board(spec, out_dir, root, *, methods, backend, images, include_netw
     return board_dir
 
 
-PROVENANCE_COLUMNS = ["method", "image", "pixel_digest", "backend", "backend_class", "weights"]
+PROVENANCE_COLUMNS = ["method", "image", "profile", "options", "metric_version", "backend", "backend_class",
+                      "weights", "source_digest", "pixel_digest"]
 
 
 def _read_provenance(board_dir):
-    """``provenance.csv``: per (method, image) the pixel digest of (fused, IR, visible), the backend,
-    its numeric class and the weights digest that made the board's values (None for boards made
-    before it existed)."""
+    """``provenance.csv``: per (method, image) what made the board's values, from their store records:
+    profile, options (JSON), metric version, backend(s) and numeric class, weights digest, pixel digest
+    of (IR, visible) (``source_digest``) and of (fused, IR, visible) (``pixel_digest``). None for boards
+    made before it existed; older files lack some columns."""
     p = Path(board_dir) / "provenance.csv"
     if not p.is_file():
         return None
@@ -350,16 +469,19 @@ def _read_provenance(board_dir):
 
 def _write_provenance(board_dir, prov):
     from fusionbench.store.export import write_atomic
-    prov = prov.sort_values(["method", "image"], kind="stable")
+    prov = prov.reindex(columns=PROVENANCE_COLUMNS).fillna("").sort_values(["method", "image"], kind="stable")
     write_atomic(Path(board_dir) / "provenance.csv", lambda tmp: prov.to_csv(tmp, index=False))
 
 
-def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=None):
+def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=None, store=None, jobs=None,
+                    executor="local", bar=False, methods=None):
     """Score the methods that appear in the paper tables under option overrides.
 
-    Only the metrics an override changes are computed, on the board's ``compare_subset``; the
-    rows go to ``published_variants.csv`` with the variant label as profile, so the page can
-    show which convention lands closest to each published column.
+    Only the metrics an override changes are computed, on the board's ``compare_subset``, by
+    :func:`fusionbench.runner.evaluate` with the result ``store``; the rows go to
+    ``published_variants.csv`` with the variant label as profile, so the page can show which
+    convention lands closest to each published column. With ``methods``, only those are recomputed
+    and the other methods' rows are kept.
     """
     from fusionbench.datasets.registry import SUBSETS
     from fusionbench.metrics import CARDS
@@ -368,24 +490,38 @@ def update_variants(board_dir, spec, root, meta, *, backend="numpy", progress=No
     pub = pub[[dataset_key(d) == dataset_key(spec.dataset) for d in pub["dataset"]]]
     published = {method_key(m) for m in pub["method"]}
     entries = [e for e in meta["entries"] if method_key(e["method"]) in published]
-    pairs = [p for p in _pairs(root / spec.source)
-             if not spec.compare_subset or p.name in SUBSETS[spec.compare_subset]]
+    todo = [e for e in entries if not methods or e["method"] in methods]
+    subset = set(meta["images"])
+    if spec.compare_subset:
+        subset &= set(SUBSETS[spec.compare_subset])
+    path = Path(board_dir) / "published_variants.csv"
+    columns = ["dataset", "method", "image", "profile", "metric", "value"]
     rows = []
     for label, overrides in spec.variants.items():
         metrics = [m for m in meta["metrics"]
                    if any(k in CARDS[m].parameters for k in overrides)]
-        scorer = _Scorer(spec.profile, overrides, metrics, backend)
-        for entry in entries:
-            t0 = time.perf_counter()
-            for pair in pairs:
-                vals = scorer(entry, pair, root)
-                if vals is not None:
-                    rows += [(spec.dataset, entry["method"], pair.name, label, m, vals[m])
-                             for m in metrics]
-            _log(progress, f"{spec.dataset} {label} {entry['method']}: "
-                           f"{time.perf_counter() - t0:.1f} s")
-    df = pd.DataFrame(rows, columns=["dataset", "method", "image", "profile", "metric", "value"])
-    df.to_csv(Path(board_dir) / "published_variants.csv", index=False, float_format=FLOAT_FORMAT)
+        if not metrics or not todo:
+            continue
+        recs, ds = _run(spec, root, todo, metrics=metrics, backend=backend, store=store, jobs=jobs,
+                        executor=executor, progress=progress, bar=bar, subset=subset, options=overrides,
+                        what=f" {label}")
+        for entry in todo:
+            for pair in ds.pairs:
+                got = [recs.get((entry["method"], pair.name, m)) for m in metrics]
+                if all(g is not None for g in got):
+                    rows += [(spec.dataset, entry["method"], pair.name, label, m, g["value"])
+                             for m, g in zip(metrics, got)]
+    df = pd.DataFrame(rows, columns=columns)
+    if methods and path.is_file():  # kept methods keep their rows
+        old = pd.read_csv(path, dtype={"image": str, "method": str}, keep_default_na=False,
+                          na_values=["", "nan", "NaN"])
+        keep = {e["method"] for e in entries} - set(methods)
+        df = pd.concat([old[old["method"].isin(keep)], df], ignore_index=True)
+        vorder = {v: i for i, v in enumerate(spec.variants)}
+        morder = {e["method"]: i for i, e in enumerate(entries)}
+        df = df.assign(_v=df["profile"].map(vorder).fillna(1e9), _m=df["method"].map(morder).fillna(1e9))
+        df = df.sort_values(["_v", "_m"], kind="stable").drop(columns=["_v", "_m"])
+    df.to_csv(path, index=False, float_format=FLOAT_FORMAT)
     meta["variants"] = spec.variants
 
 
