@@ -260,3 +260,11 @@ def test_cli_update_uses_the_store(tmp_path, capsys):
     assert "computed 10 values, reused 0" in err and str(store) in err
     assert cli_main(args) == 0
     assert "computed 0 values, reused 10" in capsys.readouterr().err
+
+
+def test_cli_update_without_sources_says_so(tmp_path, capsys):
+    from fusionbench.cli import main as cli_main
+    args = ["leaderboard", "update", "--dir", str(tmp_path / "lb"), "--shared", str(tmp_path / "none"),
+            "--store", str(tmp_path / "store.sqlite"), "--no-progress"]
+    assert cli_main(args) == 1
+    assert "no board updated (sources not found" in capsys.readouterr().err

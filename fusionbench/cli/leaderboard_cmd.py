@@ -46,8 +46,11 @@ def run(args):
                             jobs=args.jobs, bar=not args.no_progress)
         for d in written:
             print(f"updated {d}")
+        if not written:
+            print("no board updated (sources not found: set --shared or FUSIONBENCH_SHARED)", file=sys.stderr)
+            return 1
         lb.write_index(args.dir)
-        return 0 if written else 1
+        return 0
     if args.action == "pages":
         for d in lb.rewrite_pages(args.dir):
             print(f"rewrote {d}")
