@@ -268,3 +268,20 @@ def test_cli_update_without_sources_says_so(tmp_path, capsys):
             "--store", str(tmp_path / "store.sqlite"), "--no-progress"]
     assert cli_main(args) == 1
     assert "no board updated (sources not found" in capsys.readouterr().err
+
+
+def test_missing_fused_image_left_out_and_a_bad_one_is_an_error_after_storing(tmp_path):
+    """As before the runner: a pair with no fused file is left out of that entry; an undecodable fused
+    file stops the update with one clear error, after every other value is in the store (reused next)."""
+    shared = _shared(tmp_path)
+    out, store = tmp_path / "lb", tmp_path / "store.sqlite"
+    (shared / "data/tno42/fused/VisCopy/12.png").unlink()
+    _update(out, shared, store)
+    rows = lb._read_per_image(out / "tno42" / "cddfuse")
+    assert sorted(set(rows.loc[rows["method"] == "VisCopy", "image"])) == ["08"]
+    assert set(rows.loc[rows["method"] == "average", "image"]) == {"08", "12"}
+    (shared / "data/tno42/fused/VisCopy/12.png").write_bytes(b"not a png")
+    logs = []
+    with pytest.raises(lb.InputError, match=r"1 \(method, pair\) could not be scored: tno42/12 \[VisCopy\]"):
+        _update(out, shared, store, progress=logs.append)
+    assert any("computed 0 values, reused 18" in m for m in logs), logs
