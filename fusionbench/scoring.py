@@ -7,7 +7,7 @@ It sits above :mod:`fusionbench.metrics` (cards, profiles, reference kernels, in
 from __future__ import annotations
 
 from fusionbench.backends import get_backend
-from fusionbench.errors import InputError
+from fusionbench.errors import InputError, UnknownNameError
 from fusionbench.metrics.compute import resolve_metrics, score_planes
 from fusionbench.metrics.pipeline import prepare
 from fusionbench.metrics.profiles import get_profile
@@ -59,3 +59,47 @@ def compute(fused, ir, vi, metrics=None, profile="cddfuse", *, backend="auto", d
     values = score_planes(planes, names_, prof.options, be)
     return MetricResult(values, profile=prof.label, options=prof.options, overrides=prof.overrides,
                         native=native, backend=be.name)
+
+
+def compute_table(fused, ir, vi, table="tang2022-full", *, columns=None, backend="auto", device=None,
+                  input_range=None, names=None) -> dict:
+    """Score the columns of a named metric table (:mod:`fusionbench.metrics.named_tables`).
+
+    Each group of columns that shares option overrides is one :func:`compute` call under the
+    table's profile; e.g. ``tang2022-full`` scores Tang's "SSIM" and "MS_SSIM" columns as MEF-SSIM
+    at 1 and 3 scales.
+
+    Parameters
+    ----------
+    fused, ir, vi : path or array
+        As :func:`compute`.
+    table : str or MetricTable
+        A name of ``fusionbench.metrics.named_tables.METRIC_TABLES`` (``tang2022-full``).
+    columns : sequence of str, optional
+        Column labels to score (default: every implemented column); a label the table lacks or does
+        not implement is an error.
+    backend, device, input_range, names
+        As :func:`compute`.
+
+    Returns
+    -------
+    dict
+        Column label -> value, in the table's order, for the columns fusionbench implements; the
+        others are listed, with the reason, in ``get_metric_table(table).missing``.
+    """
+    from fusionbench.metrics.named_tables import get_metric_table
+    tab = get_metric_table(table)
+    if columns is not None:
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        known = {c.label: c for c in tab.columns}
+        for label in columns:
+            if label not in known:
+                raise UnknownNameError(f"{tab.name} column", label, known)
+            if known[label].metric is None:
+                raise InputError(f"{tab.name} column {label}", f"not implemented: {known[label].missing}")
+    got = {}
+    for overrides, cols in tab.groups(columns):
+        r = compute(fused, ir, vi, metrics=[c.metric for c in cols], profile=tab.profile, backend=backend,
+                    device=device, input_range=input_range, names=names, **overrides)
+        got.update({c.label: r[c.metric] for c in cols})
+    return {c.label: got[c.label] for c in tab.implemented if c.label in got}

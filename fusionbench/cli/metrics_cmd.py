@@ -12,6 +12,8 @@ def register(sub):
     p.add_argument("--profile", help="show every option value of this profile")
     p.add_argument("--card", metavar="METRIC", help="show one metric's full card (reference, options, notes, "
                                                     "what it was checked against, fast backends)")
+    p.add_argument("--table", metavar="NAME", help="show a named metric table: a toolbox's printed columns, "
+                                                   "their metrics and options (e.g. tang2022-full)")
     p.set_defaults(func=run)
 
 
@@ -33,13 +35,35 @@ def _card(name) -> int:
     return 0
 
 
+def _table(name) -> int:
+    from fusionbench.metrics.named_tables import get_metric_table
+    t = get_metric_table(name)
+    print(f"{t.name}: {t.description}\nprofile: {t.profile} (options: `fusionbench metrics --profile {t.profile}`)"
+          f"\nreproduces: {t.reproduces}\n")
+    rows = [(c.label, c.metric or "-", ", ".join(f"{k}={v}" for k, v in c.overrides.items()) or "-",
+             c.checked if c.metric else f"not implemented: {c.missing}") for c in t.columns]
+    print(tabulate(rows, headers=["column", "metric", "options", "checked against"], tablefmt="plain",
+                   maxcolwidths=[None, None, None, 80]))
+    print("\nScore it with fusionbench.scoring.compute_table(fused, ir, vi, table=...).")
+    return 0
+
+
 def run(args) -> int:
     if getattr(args, "card", None):
         return _card(args.card)
+    if getattr(args, "table", None):
+        return _table(args.table)
     if args.profile:
         from fusionbench.metrics import get_profile
+        from fusionbench.metrics.named_tables import tables_of_profile
         prof = get_profile(args.profile)
         print(f"{prof.name}: {prof.description}\nreproduces: {prof.reproduces}\n")
+        print(f"default table: {', '.join(prof.table)}")
+        for t in tables_of_profile(prof.name):
+            print(f"named table {t.name} ({t.description}): {', '.join(t.labels)}; "
+                  f"not implemented: {', '.join(c.label for c in t.missing) or '-'} "
+                  f"(`fusionbench metrics --table {t.name}`)")
+        print()
         print(tabulate([(k, prof.options[k], " | ".join(map(str, OPTION_VALUES[k]))) for k in OPTION_VALUES],
                        headers=["option", "value", "allowed"]))
         return 0
