@@ -14,7 +14,7 @@ Example
 >>> from fusionbench.stateful import FusionMetric
 >>> metric = FusionMetric(["EN", "SD", "SSIM"], profile="cddfuse", input_range="unit")
 >>> fused, ir, vi = (torch.rand(2, 1, 32, 32, dtype=torch.float64) for _ in range(3))
->>> metric.update(fused, ir, vi)          # (N, 1, H, W) or (N, H, W) gray batches, any device
+>>> metric.update(fused, ir, vi)          # (N, 1, H, W), (N, H, W) or (N, 3, H, W) batches, any device
 >>> sorted(metric.compute())               # mean over the images seen so far, on the device
 ['EN', 'SD', 'SSIM']
 >>> metric.reset()
@@ -25,6 +25,29 @@ from __future__ import annotations
 import math
 
 from fusionbench.errors import InputError
+
+
+def _gray(x, method, *, rounded=True):
+    """(N, C, H, W) -> (N, H, W): :func:`fusionbench.metrics.pipeline.to_gray` on tensors, the same
+    operations in the same order (bit-identical); a one-channel batch is returned as is."""
+    import torch
+    if x.shape[1] == 1:
+        return x[:, 0]
+    r, g, b = x[:, 0], x[:, 1], x[:, 2]
+    if method == "opencv":  # float32, summed as (B*0.114 + G*0.587) + R*0.299
+        f = torch.float32
+        w = [torch.tensor(c, dtype=f, device=x.device) for c in (0.114, 0.587, 0.299)]
+        y = (b.to(f) * w[0] + g.to(f) * w[1]) + r.to(f) * w[2]
+        y = y.to(torch.float64)
+        return torch.round(y) if rounded else y
+    if method == "matlab":
+        from fusionbench.metrics.pipeline import MATLAB_GRAY
+        y = MATLAB_GRAY[0] * r + MATLAB_GRAY[1] * g + MATLAB_GRAY[2] * b
+        return (torch.sign(y) * torch.floor(torch.abs(y) + 0.5)).clamp(0.0, 255.0) if rounded else y
+    if method == "pil":  # ITU-R 601-2 fixed point
+        ri, gi, bi = (c.to(torch.int64) for c in (r, g, b))
+        return ((ri * 19595 + gi * 38470 + bi * 7471 + 0x8000) >> 16).to(torch.float64)
+    raise InputError("gray", f"unknown gray conversion {method!r}")
 
 
 class FusionMetric:
@@ -47,8 +70,13 @@ class FusionMetric:
 
     Notes
     -----
-    Inputs are gray batches (N, H, W) or (N, 1, H, W), e.g. the Y channel a fusion network outputs;
-    a batch must hold images of one size (one batch per size otherwise). NaN values (VIF of a flat
+    Inputs are gray batches (N, H, W) or (N, 1, H, W), e.g. the Y channel a fusion network outputs,
+    or RGB batches (N, 3, H, W), in any mix; colour is handled by the profile's rule exactly as
+    :func:`fusionbench.compute` handles one image (``fusionbench.metrics.pipeline.prepare``): under
+    ``color_mode='gray'`` every RGB image is converted with the profile's ``gray`` conversion (OpenCV
+    for cddfuse, MATLAB rgb2gray for tang2022/tang2023/mefb); under ``'per_channel'`` (vifb) an RGB
+    fused image is scored per channel and averaged (SF on the channels side by side). A batch
+    must hold images of one size (one batch per size otherwise). NaN values (VIF of a flat
     image under ``vif_nan='nan'``) are left out of the mean and counted in ``nan_count``.
     """
 
@@ -86,17 +114,19 @@ class FusionMetric:
         return self._backend
 
     def _planes(self, x, name):
+        """(N, C, H, W) float64 on 0..255, C = 1 (gray) or 3 (RGB), scaled and quantised as
+        :func:`fusionbench.metrics.pipeline.load` does."""
         import torch
         if not torch.is_tensor(x):
             x = torch.as_tensor(x)
         x = x.detach()
-        if x.ndim == 4 and x.shape[1] == 1:
-            x = x[:, 0]
         if x.ndim == 2:
             x = x[None]
-        if x.ndim != 3:
-            raise InputError(name, f"expected a gray batch (N, H, W) or (N, 1, H, W), got shape {tuple(x.shape)}; "
-                                   "score the Y channel of colour images")
+        if x.ndim == 3:
+            x = x[:, None]
+        if x.ndim != 4 or x.shape[1] not in (1, 3):
+            raise InputError(name, f"expected a gray batch (N, H, W) or (N, 1, H, W) or an RGB batch (N, 3, H, W), "
+                                   f"got shape {tuple(x.shape)}")
         if not torch.is_floating_point(x):
             x = x.to(torch.float64)
             scale = 1.0
@@ -113,17 +143,46 @@ class FusionMetric:
             x = torch.sign(x) * torch.floor(torch.abs(x) + 0.5)
         return x.clamp(0.0, 255.0)
 
+    def _channels(self, F, A, B):
+        """[(F, A, B) (N, H, W) triples]: the profile's colour rule, as ``pipeline.prepare`` applies it
+        to one image (``color_mode='gray'``: every RGB image to gray with the profile's ``gray``
+        conversion; ``'per_channel'`` with an RGB fused image: one triple per channel, gray sources
+        repeated; with a gray fused image: RGB sources to unrounded MATLAB gray)."""
+        opts = self.profile.options
+        if opts["color_mode"] == "per_channel" and F.shape[1] == 3:
+            return [(F[:, k], A[:, k] if A.shape[1] == 3 else A[:, 0], B[:, k] if B.shape[1] == 3 else B[:, 0])
+                    for k in range(3)]
+        if opts["color_mode"] == "per_channel":
+            return [(F[:, 0], _gray(A, "matlab", rounded=False), _gray(B, "matlab", rounded=False))]
+        return [tuple(_gray(x, opts["gray"]) for x in (F, A, B))]
+
     def update(self, fused, ir, vi) -> None:
-        """Score a batch (fused, ir, vi: tensors of shape (N, H, W) or (N, 1, H, W)) and add it to the state."""
+        """Score a batch and add it to the state. ``fused``, ``ir``, ``vi``: gray (N, H, W) /
+        (N, 1, H, W) or RGB (N, 3, H, W) tensors (any mix), converted by the profile's colour rule."""
         import torch
         F, A, B = self._planes(fused, "fused"), self._planes(ir, "ir"), self._planes(vi, "vi")
-        if not (F.shape == A.shape == B.shape):
+        shapes = [(x.shape[0],) + tuple(x.shape[2:]) for x in (F, A, B)]
+        if not (shapes[0] == shapes[1] == shapes[2]):
             raise InputError("batch", f"shapes differ: fused {tuple(F.shape)}, ir {tuple(A.shape)}, "
                                       f"vi {tuple(B.shape)}")
         device = F.device
         be = self._backend_for(device)
-        out = be.score_batch(F, A.to(device), B.to(device), self.metrics, dict(self.profile.options))
-        vals = torch.stack([torch.as_tensor(out[m], dtype=torch.float64) for m in self.metrics], 1).to(device)
+        opts = dict(self.profile.options)
+        A, B = A.to(device), B.to(device)
+        per_channel = [be.score_batch(f, a, b, self.metrics, opts) for f, a, b in self._channels(F, A, B)]
+        cols = []
+        for m in self.metrics:
+            v = [torch.as_tensor(out[m], dtype=torch.float64) for out in per_channel]
+            total = v[0]
+            for w in v[1:]:
+                total = total + w
+            cols.append(total / len(v) if len(v) > 1 else total)  # numpy.mean's order over the channels
+        if len(per_channel) == 3 and "SF" in self.metrics:
+            # VIFB: MATLAB size() of an RGB array gives n = 3N, i.e. SF of [R G B] side by side
+            wide = torch.cat([F[:, k] for k in range(3)], dim=-1)
+            cols[self.metrics.index("SF")] = torch.as_tensor(be.score_batch(wide, wide, wide, ("SF",), opts)["SF"],
+                                                             dtype=torch.float64)
+        vals = torch.stack(cols, 1).to(device)
         ok = torch.isfinite(vals)
         if self._sum is None:
             k = len(self.metrics)

@@ -86,8 +86,10 @@ def test_nan_values_are_left_out_and_counted():
 
 def test_bad_inputs_are_clear_errors():
     metric = FusionMetric(["EN"])
-    with pytest.raises(InputError, match="gray batch"):
-        metric.update(torch.zeros(2, 3, 8, 8), torch.zeros(2, 3, 8, 8), torch.zeros(2, 3, 8, 8))
+    with pytest.raises(InputError, match=r"RGB batch \(N, 3, H, W\)"):
+        metric.update(torch.zeros(2, 2, 8, 8), torch.zeros(2, 2, 8, 8), torch.zeros(2, 2, 8, 8))
+    with pytest.raises(InputError, match="shapes differ"):
+        metric.update(torch.zeros(2, 3, 8, 8), torch.zeros(2, 1, 8, 9), torch.zeros(2, 8, 8))
     with pytest.raises(InputError, match="shapes differ"):
         metric.update(torch.zeros(2, 8, 8), torch.zeros(2, 8, 9), torch.zeros(2, 8, 8))
     with pytest.raises(InputError, match="input_range"):
@@ -106,3 +108,55 @@ def test_state_lives_on_the_cuda_device():
     for m in TEN:
         assert out[m].device.type == "cuda"
         assert float(out[m]) == pytest.approx(ref[m], rel=REGISTRY[m].fast["torch"], abs=1e-12), m
+
+
+def _colour_triples(rng, n, shape):
+    """(fused RGB, ir gray, vi RGB) uint8, the fused image correlated with the sources."""
+    out = []
+    for _ in range(n):
+        vi = rng.integers(0, 256, shape + (3,)).astype(np.float64)
+        ir = np.clip(vi.mean(axis=2) * 0.5 + rng.normal(0, 30, shape) + 40, 0, 255)
+        f = np.clip(0.5 * vi + 0.5 * ir[..., None] + rng.normal(0, 8, shape + (3,)), 0, 255)
+        out.append(tuple(np.round(x).astype(np.uint8) for x in (f, ir, vi)))
+    return out
+
+
+def _nchw(x):
+    t = torch.as_tensor(x)
+    return t[None] if t.ndim == 2 else t.permute(2, 0, 1)
+
+
+@pytest.mark.parametrize("profile,options", [("cddfuse", {}), ("tang2022", {}), ("vifb", {}), ("mefb", {}),
+                                             ("cddfuse", {"gray": "pil"})])
+def test_colour_batches_follow_the_functional_path(profile, options):
+    """(N, 3, H, W) fused and visible, (N, 1, H, W) infrared: every image's values equal
+    fusionbench.compute on the same (H, W, 3) arrays (the profile's gray conversion, or VIFB's
+    per-channel scoring with its side-by-side SF)."""
+    rng = np.random.default_rng(11)
+    triples = _colour_triples(rng, 3, (44, 46))
+    metrics = ["EN", "SD", "SF", "AG", "MI", "Qabf", "SSIM"] if profile != "mefb" else ["EN", "SD", "SF", "Qabf"]
+    metric = FusionMetric(metrics, profile=profile, input_range="byte", per_image=True, **options)
+    metric.update(*(torch.stack([_nchw(t[k]) for t in triples]) for k in range(3)))
+    per = metric.values()
+    for i, (f, a, b) in enumerate(triples):
+        ref = fb.compute(f, a, b, metrics=metrics, profile=profile, backend="numpy", **options)
+        for m in metrics:
+            assert float(per[m][i]) == pytest.approx(ref[m], rel=REGISTRY[m].fast["torch"], abs=1e-12), (m, i)
+    if profile == "vifb":  # per-channel: differs from scoring the gray image
+        gray = fb.compute(*triples[0], metrics=["SF"], profile="vifb", backend="numpy", color_mode="gray")["SF"]
+        assert abs(float(per["SF"][0]) - gray) > 1e-3
+
+
+def test_colour_float_batches_on_the_unit_scale():
+    """A float RGB network output on [0, 1] is scaled and quantised before the gray conversion, as
+    compute(..., input_range='unit') does."""
+    rng = np.random.default_rng(12)
+    f, a, b = _colour_triples(rng, 1, (40, 40))[0]
+    fu = f / 255.0 + rng.uniform(-0.0015, 0.0015, f.shape)  # off-grid values: quantisation matters
+    metric = FusionMetric(["EN", "SD", "CC"], profile="tang2022", input_range="unit")
+    metric.update(_nchw(np.clip(fu, 0, 1))[None], _nchw(a / 255.0)[None], _nchw(b / 255.0)[None])
+    out = metric.compute()
+    ref = fb.compute(np.clip(fu, 0, 1), a / 255.0, b / 255.0, metrics=["EN", "SD", "CC"], profile="tang2022",
+                     backend="numpy", input_range="unit")
+    for m in ("EN", "SD", "CC"):
+        assert float(out[m]) == pytest.approx(ref[m], rel=1e-7), m
