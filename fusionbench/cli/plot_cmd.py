@@ -1,4 +1,4 @@
-"""`fusionbench plot radar|box|ablation`: figures from per-image results (PNG, PDF, SVG)."""
+"""`fusionbench plot radar|box|ablation|cd`: figures from per-image results (PNG, PDF, SVG)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fusionbench.cli.table_cmd import _csv, add_selection
 
 
 def register(sub):
-    p = sub.add_parser("plot", help="radar charts, box plots and ablation grids",
+    p = sub.add_parser("plot", help="radar charts, box plots, ablation grids and critical-difference diagrams",
                        description="Figures from per-image results; the output suffix picks "
                                    "PNG, PDF or SVG.")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
@@ -33,12 +33,44 @@ def register(sub):
                    help="compare with the paper's ablation table on DATASET (e.g. RoadScene, TNO): per row "
                         "and metric, the paper's change beside ours, marked where ours agrees beyond the "
                         "seed noise of the full model (NAME, NAME@seed1, ... in the results)")
-    for q in (r, b, a):
+    c = kinds.add_parser("cd", help="critical-difference diagram: Friedman test + Nemenyi post-hoc over the images",
+                         description="Mean ranks of the methods over the images (Demsar 2006), methods joined "
+                                     "where the Nemenyi test finds no difference; needs >= 3 methods. One file per "
+                                     "dataset, profile and metric selected (FILE_<dataset>_<metric>.png when several).")
+    c.add_argument("results", nargs="?", help="results file (.csv/.json/.jsonl/.parquet) or .sqlite store; "
+                                              "default: the default result store")
+    c.add_argument("--metric", help="metric(s) to rank, comma-separated (default: every metric in the results)")
+    c.add_argument("--dataset", help="dataset")
+    c.add_argument("--profile", help="keep only this metric profile")
+    c.add_argument("--methods", help="comma-separated methods (default: all)")
+    c.add_argument("--alpha", type=float, default=0.05, help="Nemenyi level (default 0.05)")
+    c.add_argument("--latest", action="store_true",
+                   help="where an image holds several values for one method, use the most recently stored one")
+    c.add_argument("-o", "--output", required=True, help="figure file (.png/.pdf/.svg)")
+    for q in (r, b, a, c):
         q.add_argument("--title", help="figure title")
         q.set_defaults(func=run)
 
 
+def _cd(args) -> int:
+    from fusionbench.report.ranking import cd_diagrams
+    from fusionbench.report.results import check_selection, distinct_results, load_any, select
+    df = load_any(args.results)
+    src = str(args.results or "result store")
+    sel = dict(dataset=args.dataset, profile=args.profile, metric=_csv(args.metric), method=_csv(args.methods))
+    if args.profile is not None and (df["profile"] == args.profile).any():  # a stored label
+        df, sel["profile"] = select(df, profile=args.profile), None
+    df = distinct_results(df, latest=args.latest, name=src)
+    check_selection(df, src, **sel)
+    for target, res in cd_diagrams(select(df, **sel), args.output, alpha=args.alpha, title=args.title):
+        print(f"wrote {target} (Friedman p = {res.p_value:.3g}, CD = {res.cd:.3f}, N = {res.n}, "
+              f"{len(res.methods)} methods)", file=sys.stderr)
+    return 0
+
+
 def run(args):
+    if args.kind == "cd":
+        return _cd(args)
     from fusionbench.report import figures
     from fusionbench.report.results import load_any
     df = load_any(args.results)

@@ -207,3 +207,45 @@ def cd_diagram(result: FriedmanResult, *, path=None, title=None, ax=None):
     if path is not None:
         fig.savefig(path, bbox_inches="tight", dpi=150)
     return fig
+
+
+def cd_diagrams(results, path, *, alpha=0.05, directions=None, title=None) -> list:
+    """One critical-difference diagram per (dataset, profile, metric) of ``results``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Long-format per-image rows (already selected).
+    path : str or Path
+        Output file (.png/.pdf/.svg). With several (dataset, profile, metric) groups each goes to
+        ``<stem>_<dataset>_<metric><suffix>`` (``_<profile>`` added when two profiles share them).
+    alpha : float
+        Level of the Nemenyi critical difference.
+    directions : mapping, optional
+        metric -> higher is better (default: the metric cards).
+    title : str, optional
+        Figure title (default: dataset, metric, Friedman p, CD, alpha and N).
+
+    Returns
+    -------
+    list of (Path, FriedmanResult)
+    """
+    from pathlib import Path
+    df = as_long(results)
+    path = Path(path)
+    keys = list(dict.fromkeys(zip(df.dataset.astype(str), df.profile.astype(str), df.metric.astype(str))))
+    if not keys:
+        raise InputError("results", "no per-image rows selected; nothing to rank")
+    profiles = {}
+    for ds, prof, metric in keys:
+        profiles.setdefault((ds, metric), set()).add(prof)
+    out = []
+    for ds, prof, metric in keys:
+        sub = df[(df.dataset == ds) & (df.profile == prof) & (df.metric == metric)]
+        res = friedman_nemenyi(sub, higher=higher_is_better(metric, directions), alpha=alpha)
+        tag = f"_{ds}_{metric}" + (f"_{prof}" if len(profiles[ds, metric]) > 1 else "")
+        target = path if len(keys) == 1 else path.with_name(f"{path.stem}{tag.replace('/', '-')}{path.suffix}")
+        cd_diagram(res, path=target, title=title or f"{ds} {metric}: Friedman p = {res.p_value:.3g}, "
+                                                     f"Nemenyi CD = {res.cd:.3f} (alpha {alpha:g}, N = {res.n})")
+        out.append((target, res))
+    return out
