@@ -72,6 +72,22 @@ def test_layout_and_manifest_verified(tmp_path, tno_manifest):
     assert not list((tmp_path / "root").glob(".*"))
 
 
+def test_file_manager_litter_left_behind(tmp_path, tno_manifest):
+    # the real RoadScene archive holds crop_LR_visible/Thumbs.db; it must not fail the manifest check
+    litter = {f"{TNO_SRC}/vi/Thumbs.db": b"x", f"{TNO_SRC}/ir/.DS_Store": b"x", f"{TNO_SRC}/ir/._01.png": b"x"}
+    info = fetch_dataset("tno42", tmp_path / "root", url=_tno_zip(tmp_path / "tno.zip", extra=litter),
+                         progress=False)
+    assert info["placed"] == info["manifest_files"] == 6
+
+
+def test_roadscene_rules_take_images_only():
+    rules = [re.compile(rx) for rx, _ in get_spec("roadscene").layout]
+    base = "RoadScene-ab71420f8fc96396eeb97eecf3694909b3feb656"
+    assert any(r.fullmatch(f"{base}/crop_LR_visible/FLIR_00006.jpg") for r in rules)
+    assert not any(r.fullmatch(f"{base}/crop_LR_visible/Thumbs.db") for r in rules)
+    assert not any(r.fullmatch(f"{base}/crop_HR_visible/FLIR_00006.jpg") for r in rules)
+
+
 @pytest.mark.parametrize("change,match", [
     ({"replace": {f"{TNO_SRC}/ir/01.png": _png(11)}}, r"changed \(sha256 differs\): ir/01\.png"),
     ({"drop": [f"{TNO_ALG}/DenseFuse_TNO/02.png"]}, r"missing: fused/DenseFuse/02\.png"),
@@ -228,7 +244,8 @@ def test_cli_fetch_two_names(tmp_path, tno_manifest, capsys):
                  "--data-root", str(tmp_path)]) == 2
     assert "apply to one dataset" in capsys.readouterr().err
     assert main(["datasets", "fetch", "tno42", "--url", url, "--no-progress", "--data-root", str(tmp_path)]) == 0
-    assert "6 files match the sha256 manifest" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "placed 6 of the archive's 7 files" in out and "6 files match the sha256 manifest" in out
 
 
 def test_info_names_the_manifest(capsys, monkeypatch):

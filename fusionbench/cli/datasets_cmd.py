@@ -102,6 +102,7 @@ def run_fetch(args):
             print(f"warning: {name}: nothing verified this download; sha256 = {info['sha256']} "
                   "(pass --sha256 to verify)", file=sys.stderr)
         checked = f", {info['manifest_files']} files match the sha256 manifest" if info["manifest_files"] else ""
-        print(f"{name}: extracted {len(info['files'])} files into {info['target']} "
-              f"(archive sha256 {info['sha256']}{checked})")
+        placed = (f"placed {info['placed']} of the archive's {len(info['files'])} files" if "placed" in info
+                  else f"extracted {len(info['files'])} files")
+        print(f"{name}: {placed} into {info['target']} (archive sha256 {info['sha256']}{checked})")
     return 0

@@ -288,7 +288,8 @@ def fetch_dataset(name: str, data_root_dir, *, url=None, sha256=None, subdir=Non
                              max_ratio=max_ratio)
         src = staging
         if rules:
-            if not apply_layout(staging, rules, placed):
+            info["placed"] = apply_layout(staging, rules, placed)
+            if not info["placed"]:
                 raise FetchError(f"archive from {url} holds no file of the {spec.name} layout")
             src = placed
         elif subdir:

@@ -98,12 +98,21 @@ class _Group(str):
         return format(int(self), spec) if spec.endswith("d") else format(str(self), spec)
 
 
+OS_LITTER = frozenset({"thumbs.db", ".ds_store", "desktop.ini"})
+
+
+def is_os_litter(rel: str) -> bool:
+    """File-manager litter that real archives carry (RoadScene's ``crop_LR_visible/Thumbs.db``)."""
+    name = rel.rsplit("/", 1)[-1]
+    return name.lower() in OS_LITTER or name.startswith("._")
+
+
 def apply_layout(staging, rules, dest) -> int:
     """Move the files of the extracted archive ``staging`` into ``dest`` by ``rules``.
 
     ``rules`` are ``(regex, template)`` pairs matched against each file's path in the archive (posix);
-    the first that matches gives its place, ``template.format(*groups)``; files no rule matches are left
-    behind. Returns the number of files moved.
+    the first that matches gives its place, ``template.format(*groups)``; files no rule matches, and
+    file-manager litter (:func:`is_os_litter`), are left behind. Returns the number of files moved.
     """
     from fusionbench.datasets.fetch import FetchError
 
@@ -111,6 +120,8 @@ def apply_layout(staging, rules, dest) -> int:
     dest = Path(dest)
     moved = {}
     for rel, path in folder_files(staging).items():
+        if is_os_litter(rel):
+            continue
         for rx, tpl in compiled:
             m = rx.fullmatch(rel)
             if m:

@@ -90,7 +90,8 @@ DATASETS = {s.name: s for s in (
         "221 pairs", "GitHub hanna-xu/RoadScene @ ab71420 (cropinfrared, crop_LR_visible)",
         "H. Xu et al., U2Fusion, IEEE TPAMI 44(1), 2022",
         url="https://github.com/hanna-xu/RoadScene/archive/ab71420f8fc96396eeb97eecf3694909b3feb656.zip",
-        layout=((r"[^/]+/cropinfrared/([^/]+)", "ir/{0}"), (r"[^/]+/crop_LR_visible/([^/]+)", "vi/{0}")),
+        layout=((r"[^/]+/cropinfrared/([^/]+\.jpg)", "ir/{0}"),
+                (r"[^/]+/crop_LR_visible/([^/]+\.jpg)", "vi/{0}")),  # the archive also holds a Thumbs.db
         notes="pair cropinfrared/ with crop_LR_visible/ (same size), never with crop_HR_visible/"),
     DatasetSpec(
         "roadscene50", "RoadScene-50 (CDDFuse test_img/RoadScene)", ("roadscene",), "50 pairs",
