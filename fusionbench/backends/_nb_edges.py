@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from fusionbench.backends._nb_math import atan_quot, exp_inplace, rowsum
+from fusionbench.backends._nb_math import atan_quot, exp9_inplace, rowsum
 from fusionbench.backends._numba_env import jit, jit_reduce
 
 H_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -39,10 +39,29 @@ def _taps(h, column_major):
 
 def qabf_edges(X, div, column_major):
     """g = |Sobel|, a = atan(Sy/Sx) (pi/2 where Sx == 0) of X/div, conv2 'same' zero padding."""
-    M, N = X.shape
-    P = np.zeros((M + 2, N + 2))
-    P[1:-1, 1:-1] = X / div if div != 1.0 else X
+    P = _padded(np.ascontiguousarray(X, dtype=np.float64), float(div))
     return _edges(P, *_taps(H_X, column_major), *_taps(H_Y, column_major))
+
+
+@jit()
+def _padded(X, div):
+    """X / div (X itself when div == 1) with a one-pixel border of zeros, in one pass."""
+    M, N = X.shape
+    P = np.empty((M + 2, N + 2))
+    P[0, :] = 0.0
+    P[M + 1, :] = 0.0
+    for i in range(M):
+        r = P[i + 1]
+        x = X[i]
+        r[0] = 0.0
+        r[N + 1] = 0.0
+        if div != 1.0:
+            for j in range(N):
+                r[j + 1] = x[j] / div
+        else:
+            for j in range(N):
+                r[j + 1] = x[j]
+    return P
 
 
 @jit()
@@ -110,7 +129,7 @@ def qabf_sums(gA, aA, gB, aB, gF, aF, equal_one):
     for i in range(M):
         _pair_args(gA[i], aA[i], gF[i], aF[i], equal_one, e[:N], e[N:2 * N])
         _pair_args(gB[i], aB[i], gF[i], aF[i], equal_one, e[2 * N:3 * N], e[3 * N:])
-        exp_inplace(e, work)
+        exp9_inplace(e, work)
         ga = gA[i]
         gb = gB[i]
         for j in range(N):  # Q^AF gA + Q^BF gB over one common denominator
