@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from fusionbench.methods.networks.common import max_intensity_gradient_loss
-from fusionbench.methods.networks.s2fnet.model import S2FNet
 from fusionbench.methods.networks.recipe_base import Recipe
+from fusionbench.methods.networks.s2fnet.loss import fusion_loss
+from fusionbench.methods.networks.s2fnet.model import S2FNet
 
 # ablation -> (model switches, loss-weight overrides); names follow the spec's ids without "s2f_"
 ABLATION_SWITCHES = {
@@ -21,12 +21,20 @@ ABLATION_SWITCHES = {
 
 class S2FNetRecipe(Recipe):
     """Configs: ``full`` (C = 64, paper-scale defaults: lr 1e-4, batch 8) and ``small`` (C = 16,
-    CPU-trainable: lr 1e-3 because CPU runs have only a few hundred steps, batch 4)."""
+    CPU-trainable: lr 1e-3 because CPU runs have only a few hundred steps, batch 4).
+
+    ``grad_target='signed'``: the content loss's gradient term with signed targets
+    (:mod:`fusionbench.methods.networks.s2fnet.loss`); ``'magnitude'`` is the spec's SeAFusion form,
+    which let ``no_shared_branch`` (seed 0) and the full model (seed 1) train with the infrared
+    inverted. The weights bundled before this option existed (``s2fnet``,
+    ``s2fnet__no_shared_branch``, 2026-12-01) were trained with ``'magnitude'``."""
 
     name = "s2fnet"
     configs = {
-        "small": dict(channels=16, levels=3, lr=1e-3, lambda_mc=0.1, lambda_re=1.0, grad_weight=10.0),
-        "full": dict(channels=64, levels=3, lr=1e-4, lambda_mc=0.1, lambda_re=1.0, grad_weight=10.0),
+        "small": dict(channels=16, levels=3, lr=1e-3, lambda_mc=0.1, lambda_re=1.0, grad_weight=10.0,
+                      grad_target="signed"),
+        "full": dict(channels=64, levels=3, lr=1e-4, lambda_mc=0.1, lambda_re=1.0, grad_weight=10.0,
+                     grad_target="signed"),
     }
     ablations = tuple(ABLATION_SWITCHES)
     default_steps = {"small": 400, "full": 40000}
@@ -56,7 +64,8 @@ class S2FNetRecipe(Recipe):
     def loss(self, model, ir, vi) -> dict:
         cfg = model.train_settings
         fused, feats = model.forward_train(ir, vi)
-        terms = max_intensity_gradient_loss(fused, ir, vi, grad_weight=cfg["grad_weight"])
+        terms = fusion_loss(fused, ir, vi, grad_target=cfg.get("grad_target", "signed"),
+                            grad_weight=cfg["grad_weight"])
         total = terms["fus"]
         if model.classifier is not None:
             terms["mc"] = model.modality_loss(feats)
