@@ -138,4 +138,4 @@ def test_store_made_before_the_weights_column_is_upgraded(tmp_path):
     with ResultStore(path) as st:
         cols = [row[1] for row in st.conn.execute("PRAGMA table_info(labels)")]
         tables = {row[0] for row in st.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert cols[-2:] == ["weights", "source_digest"] and "fused" in tables
+    assert cols[-4:] == ["weights", "source_digest", "profile", "options"] and "fused" in tables

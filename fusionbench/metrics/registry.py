@@ -32,8 +32,11 @@ from fusionbench.metrics.reference import mef_ssim as MS
 from fusionbench.metrics.reference import msssim as MSS
 from fusionbench.metrics.reference import phase as PH
 from fusionbench.metrics.reference import similarity as S
+from fusionbench.metrics.reference.vif import no_value_reason as _vif_no_value
 
 FAST_BACKENDS = ("numba", "torch", "torch-fp32")
+# options read by the input pipeline (fusionbench.metrics.pipeline.prepare) for every metric
+PIPELINE_OPTIONS = ("color_mode", "fused_quantize", "gray")
 INF = float("inf")
 
 
@@ -66,6 +69,14 @@ class Metric:
     @property
     def name(self) -> str:
         return self.card.name
+
+    @property
+    def reads(self) -> tuple:
+        """The profile options that can change this metric's values, sorted: the input pipeline's
+        (:data:`PIPELINE_OPTIONS`) and the card's ``parameters``. Stored values are keyed by these
+        only (:func:`metric_options`), so an option the metric does not read never forces a
+        recomputation; ``tests/test_metric_options_read.py`` checks that the kernels read no other."""
+        return tuple(sorted(set(PIPELINE_OPTIONS) | set(self.card.parameters)))
 
 
 _REGISTRY: dict = {}
@@ -134,7 +145,10 @@ register(MetricCard("VIF", "Pixel-domain multiscale VIF, summed over both source
                     notes="a flat reference gives 0/0: 1.0 under cddfuse (vif_nan='one'), NaN otherwise. Under 41 "
                           "px on a side some scale's window is larger than the image: cddfuse computes it as "
                           "scipy.signal.convolve2d(..., 'valid') does (inputs swapped), NaN where scipy raises "
-                          "(a window fits one side only, e.g. 32x40: the evaluator stops there); the MATLAB "
+                          "(a window fits one side only, e.g. 32x40: the evaluator stops there). Returning NaN "
+                          "instead of raising there is deliberate, though issue #13 asked for an error: one small "
+                          "image must not stop a run's other metrics and pairs; evaluate reports the reason per "
+                          "pair (fusionbench.metrics.registry.nan_reason). The MATLAB "
                           "profiles drop that scale and the ones after it (filter2's empty map), NaN when none fits",
                     checked=f"{_EVAL}; {_TANG}"),
          R.vif, native=(C, T22, T23), fast=_budgets(1e-7, 1e-4))
@@ -293,6 +307,22 @@ def get_metric(name: str) -> Metric:
 
 def get_card(name: str) -> MetricCard:
     return get_metric(name).card
+
+
+# metric -> (h, w, options) -> why the metric is NaN for every image of that size, or None
+_SIZE_NAN_REASONS = {"VIF": _vif_no_value}
+
+
+def nan_reason(name: str, shape, options) -> str | None:
+    """Why metric ``name`` is NaN for every image of ``shape`` (rows, columns, ...) under ``options``
+    where the toolbox itself raises, or None. The runner attaches it to such values and reports it."""
+    fn = _SIZE_NAN_REASONS.get(name)
+    return None if fn is None else fn(int(shape[0]), int(shape[1]), options)
+
+
+def metric_options(name: str, options) -> dict:
+    """The part of a resolved option set that metric ``name`` reads (:attr:`Metric.reads`)."""
+    return {k: options[k] for k in get_metric(name).reads}
 
 
 def fast_metrics(backend: str) -> tuple:

@@ -16,7 +16,7 @@ from fusionbench.metrics.compute import resolve_metrics
 from fusionbench.metrics.profiles import get_profile
 from fusionbench.metrics.result import METRIC_VERSION
 from fusionbench.runner.executors import run_tasks
-from fusionbench.runner.tasks import score_pair
+from fusionbench.runner.tasks import key_options, score_pair
 from fusionbench.store.sqlite import ResultStore, git_hash, locator, now, options_json
 
 
@@ -120,6 +120,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     prof = get_profile(profile, **options)
     metric_names = resolve_metrics(metrics, prof)
     opts_text = options_json(prof.options)
+    key_opts = key_options(metric_names, prof.options)  # per metric: the options its values are keyed by
     entries = _method_entries(methods, None if weights_dir is None else os.fspath(weights_dir))
     _preflight(entries, device)
     dsets = [d if isinstance(d, Dataset) else
@@ -148,7 +149,8 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                                         f"pair, ignored: {', '.join(sorted(extra))}")
             locs = {(p.name, label): locator(ds.label, label, p.name, prof.label, opts_text, METRIC_VERSION)
                     for p in ds.pairs for label, _, _ in entries}
-            known = st.known(locs.values())
+            # values of any option set whose key matches are the same numbers (store.value_key)
+            known = st.known_cells([(ds.label, label, p.name) for p in ds.pairs for label, _, _ in entries])
             for pi, pair in enumerate(ds.pairs):
                 todo = []
                 for label, entry, folder in entries:
@@ -167,9 +169,10 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                         "vi": pair.vi, "methods": todo, "metrics": metric_names, "profile": prof.name,
                         "overrides": dict(prof.overrides), "options_text": opts_text, "backend": backend,
                         "device": device, "store": cache_path,
-                        "known": {e["label"]: known[locs[(pair.name, e["label"])]] for e in todo},
+                        "known": {e["label"]: known[(ds.label, e["label"], pair.name)] for e in todo},
                     })
         records, computed, reused, fused, fused_reused = {}, 0, 0, 0, 0
+        nan_notes = {}  # metric -> [(pair, reason)] for values that are NaN where the toolbox raises
         folders = {label for label, _, folder in entries if folder is not None}
         version, git = __version__, git_hash()
         bar = _progress(len(tasks), progress)
@@ -194,9 +197,15 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                         key = r["keys"][m]
                         rec = dict(dataset=task["dataset"], method=r["method"], image=res["image"],
                                    profile=prof.label, metric=m, key=key, locator=loc, options=opts_text,
+                                   key_options=key_opts[m],
                                    metric_version=METRIC_VERSION, pixel_digest=r["digest"],
                                    weights=r["weights"], backend_class=r["backend_class"],
                                    source_digest=r.get("source_digest"))
+                        why = r.get("nan_reasons", {}).get(m)
+                        if why:  # NaN where the toolbox raises (e.g. VIF under cddfuse on tiny images)
+                            rec["nan_reason"] = why
+                            nan_notes.setdefault(m, []).append((f"{task['dataset']}/{res['image']} [{r['method']}]",
+                                                                why))
                         if m in r["values"]:
                             rec.update(value=r["values"][m], backend=r["backend"], fusionbench_version=version,
                                        git_hash=git, created=stamp)
@@ -206,6 +215,7 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                             row = known_rows[key]
                             rec.update(value=row["value"], backend=row["backend"], created=row["created"],
                                        fusionbench_version=row["fusionbench_version"], git_hash=row["git_hash"])
+                            new.append(rec)  # its label for this run's profile and options (the value is kept)
                             reused += 1
                         records[(idx, _order(entries, r["method"]), m)] = rec
                 st.add(new, images)  # one transaction per pair: nothing finished is lost on a kill
@@ -218,6 +228,9 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     finally:
         if own_store:
             st.close()
+    for m, notes in nan_notes.items():
+        shown = ", ".join(where for where, _ in notes[:5]) + (", ..." if len(notes) > 5 else "")
+        warnings.append(f"{m} is NaN for {len(notes)} value(s) ({shown}): {notes[0][1]}")
     mpos = {m: i for i, m in enumerate(metric_names)}
     ordered = [records[k] for k in sorted(records, key=lambda k: (k[0], k[1], mpos[k[2]]))]
     dorder = {d.label: i for i, d in enumerate(dsets)}

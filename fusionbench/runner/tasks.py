@@ -73,13 +73,21 @@ def _obtain(entry, ir, vi, sources, device, cache) -> Obtained:
     return Obtained(digest, lambda: fused, method.weights_digest, row, False)
 
 
+def key_options(metrics, options) -> dict:
+    """metric -> the JSON text of the options it reads (its key's part of the option set)."""
+    from fusionbench.metrics.registry import metric_options
+    from fusionbench.store.sqlite import options_json
+    return {m: options_json(metric_options(m, options)) for m in metrics}
+
+
 def score_pair(task: dict) -> dict:
     """Score every method of one pair; failures become per-method ``error`` strings, never exceptions.
 
     Fused images come from ``task["store"]`` when it holds them (see :mod:`fusionbench.store.fused`).
 
     Returns ``{"index", "image", "results": [{"method", "digest", "keys", "values", "backend",
-    "backend_class", "weights", "source_digest", "fused", "cached", "error"}]}`` (``source_digest``: pixel digest of
+    "backend_class", "weights", "source_digest", "fused", "cached", "nan_reasons", "error"}]}`` (``nan_reasons``:
+    metric -> why it is NaN at this image size where the toolbox raises; ``source_digest``: pixel digest of
     the IR and visible images); ``values`` holds only the metrics whose key was not
     in ``task["known"]``, ``fused`` the cache row of an image fused here (or None), ``cached``
     whether the fused image came from the store.
@@ -88,14 +96,16 @@ def score_pair(task: dict) -> dict:
     from fusionbench.metrics.compute import score_planes
     from fusionbench.metrics.pipeline import prepare
     from fusionbench.metrics.profiles import get_profile
+    from fusionbench.metrics.registry import nan_reason
     from fusionbench.metrics.result import METRIC_VERSION
     from fusionbench.store.fused import open_reader
-    from fusionbench.store.sqlite import backend_class, score_key
+    from fusionbench.store.sqlite import backend_class, value_key
 
     prof = get_profile(task["profile"], **task["overrides"])
     backend = _cached(("backend", task["backend"], task["device"]),
                       lambda: get_backend(task["backend"], task["device"]))
     bclass = backend_class(backend.name)
+    key_opts = key_options(task["metrics"], prof.options)
     cache = _cached(("fused", task.get("store")), lambda: open_reader(task.get("store")))
     out = {"index": task["index"], "image": task["image"], "results": []}
     methods = task["methods"]
@@ -111,12 +121,12 @@ def score_pair(task: dict) -> dict:
     if ir.shape[:2] != vi.shape[:2]:
         return fail(f"size mismatch: infrared {_size(ir)} ({task['ir']}) vs visible {_size(vi)} ({task['vi']})")
     sources = pixel_digest(ir, vi)
+    reasons = {m: why for m in task["metrics"] if (why := nan_reason(m, ir.shape, prof.options))}
     for entry in methods:
         label = entry["label"]
         try:
             got = _obtain(entry, ir, vi, sources, task["device"], cache)
-            keys = {m: score_key(got.digest, prof.label, task["options_text"], METRIC_VERSION, m, bclass)
-                    for m in task["metrics"]}
+            keys = {m: value_key(got.digest, m, key_opts[m], METRIC_VERSION, bclass) for m in task["metrics"]}
             known = task["known"].get(label, {})
             todo = tuple(m for m in task["metrics"] if keys[m] not in known)
             values = {}
@@ -128,7 +138,7 @@ def score_pair(task: dict) -> dict:
                                    "values": {m: float(v) for m, v in values.items()},
                                    "backend": backend.name, "backend_class": bclass,
                                    "weights": got.weights, "source_digest": sources, "fused": got.row,
-                                   "cached": got.cached, "error": None})
+                                   "cached": got.cached, "nan_reasons": reasons, "error": None})
         except InputError as exc:
             fail(str(exc), [entry])
         except Exception as exc:  # noqa: BLE001 - a method or kernel failure must not stop the other pairs

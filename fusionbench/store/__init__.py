@@ -10,6 +10,7 @@ from fusionbench.store.sqlite import (
                                       open_store,
                                       options_json,
                                       score_key,
+                                      value_key,
 )
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
                                       "open_store",
                                       "options_json",
                                       "score_key",
+                                      "value_key",
                                       "write_frame",
 ]

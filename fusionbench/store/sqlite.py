@@ -18,11 +18,11 @@ from fusionbench.errors import InputError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
-    key TEXT PRIMARY KEY,            -- sha256(pixel digest, profile, options, metric version, metric, backend class)
+    key TEXT PRIMARY KEY,            -- value_key(): pixel digest, metric, the options it reads, version, backend class
     metric TEXT NOT NULL,
     value REAL,                      -- NULL stands for NaN
-    profile TEXT NOT NULL,
-    options TEXT NOT NULL,
+    profile TEXT NOT NULL,           -- of the run that computed it (the labels say which runs use it)
+    options TEXT NOT NULL,           -- the options the key holds (older stores: the whole option set)
     metric_version TEXT NOT NULL,
     pixel_digest TEXT NOT NULL,
     backend TEXT,
@@ -40,7 +40,9 @@ CREATE TABLE IF NOT EXISTS labels (  -- which (dataset, method, image) a score w
     created TEXT,
     weights TEXT,                    -- the method's weights digest (see Method.weights_digest)
     source_digest TEXT,              -- pixel digest of the IR and visible images the value was made from
-    PRIMARY KEY (dataset, method, image, key)
+    profile TEXT,                    -- profile label and whole option set of the run that uses the value
+    options TEXT,                    -- (NULL in older stores: then the scores row's)
+    PRIMARY KEY (dataset, method, image, key, locator)
 );
 CREATE INDEX IF NOT EXISTS labels_locator ON labels(locator);
 CREATE TABLE IF NOT EXISTS fused (   -- fused images of registered methods, reused instead of fusing again
@@ -53,6 +55,10 @@ CREATE TABLE IF NOT EXISTS fused (   -- fused images of registered methods, reus
     created TEXT
 );
 """
+
+
+_LABELS_TABLE = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS labels"):SCHEMA.index(
+    ");", SCHEMA.index("CREATE TABLE IF NOT EXISTS labels")) + 1]
 
 
 def default_path() -> Path:
@@ -95,9 +101,21 @@ def backend_class(backend_name: str) -> str:
 
 def score_key(pixel_digest: str, profile: str, options_text: str, metric_version: str, metric: str,
               backend_class: str) -> str:
-    """sha256 of everything that makes a value: pixels, profile, options, metric version, metric and
-    the backend's numeric class (:func:`backend_class`)."""
+    """The key of the first scheme (pixels, profile, the whole option set, metric version, metric,
+    backend class). No longer written: values stored under it are kept and shown, never reused
+    (:func:`value_key` never gives one of these keys)."""
     text = "\x1f".join((pixel_digest, profile, options_text, metric_version, metric, backend_class))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def value_key(pixel_digest: str, metric: str, metric_options_text: str, metric_version: str,
+              backend_class: str) -> str:
+    """sha256 of everything that makes a value: the pixel digest of (fused, IR, visible), the metric,
+    the options *that metric reads* (``metric_options_text``: :func:`options_json` of
+    :func:`fusionbench.metrics.registry.metric_options`), the metric version and the backend's
+    numeric class (:func:`backend_class`). An option the metric does not read, or the profile's name,
+    does not change the key, so such a value is reused under any profile or option set that gives it."""
+    text = "\x1f".join(("value-key/2", pixel_digest, metric, metric_options_text, metric_version, backend_class))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -254,6 +272,17 @@ class ResultStore:
             cur.execute("ALTER TABLE labels ADD COLUMN source_digest TEXT")
         if "backend_class" not in {row[1] for row in cur.execute("PRAGMA table_info(scores)")}:
             cur.execute("ALTER TABLE scores ADD COLUMN backend_class TEXT")
+        info = {row[1]: row[5] for row in cur.execute("PRAGMA table_info(labels)")}  # column -> pk position
+        if not info.get("locator"):
+            # labels made before per-metric keys: one value may now serve several option sets of one
+            # (dataset, method, image), so the locator joins the primary key; rows are kept as they are
+            cur.execute("ALTER TABLE labels RENAME TO labels_old")
+            cur.execute(_LABELS_TABLE)
+            cols = ", ".join(c for c in ("dataset", "method", "image", "key", "locator", "created", "weights",
+                                         "source_digest", "profile", "options") if c in info)
+            cur.execute(f"INSERT OR IGNORE INTO labels ({cols}) SELECT {cols} FROM labels_old")
+            cur.execute("DROP TABLE labels_old")
+            cur.execute("CREATE INDEX IF NOT EXISTS labels_locator ON labels(locator)")
         cur.execute("PRAGMA user_version = 1")  # always a write: a read-only store fails here, on open
 
     def _write(self, fn):
@@ -277,6 +306,27 @@ class ResultStore:
 
     def __exit__(self, *exc):
         self.close()
+
+    def known_cells(self, cells) -> dict:
+        """(dataset, method, image) -> {key: row dict} for every value stored for those cells, under
+        any profile or option set (a key match is the same number: :func:`value_key`)."""
+        with _translated(self.path, "reading it"):
+            out = {tuple(c): {} for c in cells}
+            groups = {}
+            for dataset, method, image in out:
+                groups.setdefault((dataset, method), []).append(image)
+            for (dataset, method), images in groups.items():
+                for i in range(0, len(images), 500):
+                    chunk = images[i:i + 500]
+                    q = ("SELECT l.image, s.key, s.metric, s.value, s.backend, s.fusionbench_version, s.git_hash, "
+                         "s.created FROM labels l JOIN scores s ON s.key = l.key WHERE l.dataset = ? AND "
+                         f"l.method = ? AND l.image IN ({','.join('?' * len(chunk))})")
+                    for image, key, metric, value, backend, ver, git, created in self.conn.execute(
+                            q, [dataset, method, *chunk]):
+                        out[(dataset, method, image)][key] = dict(
+                            metric=metric, value=math.nan if value is None else value, backend=backend,
+                            fusionbench_version=ver, git_hash=git, created=created)
+            return out
 
     def known(self, locators) -> dict:
         """locator -> {key: row dict} for already-scored (dataset, method, image, profile) cells."""
@@ -309,14 +359,14 @@ class ResultStore:
                 "INSERT OR IGNORE INTO scores (key, metric, value, profile, options, metric_version, pixel_digest, "
                 "backend, fusionbench_version, git_hash, created, backend_class) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(r["key"], r["metric"], None if math.isnan(r["value"]) else r["value"], r["profile"],
-                  r["options"], r["metric_version"], r["pixel_digest"], r["backend"],
+                  r.get("key_options", r["options"]), r["metric_version"], r["pixel_digest"], r["backend"],
                   r["fusionbench_version"], r["git_hash"], r["created"],
                   r.get("backend_class") or backend_class(r["backend"])) for r in records])
             cur.executemany(
-                "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights, source_digest) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO labels (dataset, method, image, key, locator, created, weights, source_digest, "
+                "profile, options) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [(r["dataset"], r["method"], r["image"], r["key"], r["locator"], r["created"], r.get("weights"),
-                  r.get("source_digest")) for r in records])
+                  r.get("source_digest"), r.get("profile"), r.get("options")) for r in records])
             cur.executemany(
                 "INSERT OR IGNORE INTO fused VALUES (?,?,?,?,?,?,?)",
                 [(f["key"], f["method"], f["weights"], f["source_digest"], f["pixel_digest"], f["image"],
@@ -341,11 +391,18 @@ class ResultStore:
     def frame(self):
         """Everything in the store as a long-format pandas DataFrame (``stored``: insertion order)."""
         import pandas as pd
-        q = ("SELECT l.dataset, l.method, l.image, s.profile, s.metric, s.value, s.backend, s.backend_class, "
-             "s.metric_version, s.fusionbench_version, s.git_hash, s.created, s.options, l.weights, "
-             "l.source_digest, s.pixel_digest, s.key, l.rowid AS stored "
-             "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
         with _translated(self.path, "reading it"):
+            have = {row[1] for row in self.conn.execute("PRAGMA table_info(labels)")}
+            # a label's own profile and option set (the run's); older labels, or a read-only older
+            # store, have none: then the scores row's
+            prof, opts = (("COALESCE(l.profile, s.profile)", "COALESCE(l.options, s.options)")
+                          if {"profile", "options"} <= have else ("s.profile", "s.options"))
+            q = (f"SELECT l.dataset, l.method, l.image, {prof} AS profile, s.metric, s.value, s.backend, "
+                 "s.backend_class, s.metric_version, s.fusionbench_version, s.git_hash, s.created, "
+                 f"{opts} AS options, l.weights, "
+                 f"{'l.source_digest' if 'source_digest' in have else 'NULL AS source_digest'}, "
+                 "s.pixel_digest, s.key, l.rowid AS stored "
+                 "FROM labels l JOIN scores s ON s.key = l.key ORDER BY l.dataset, l.method, l.image, s.metric")
             df = pd.read_sql_query(q, self.conn)
         old = df["backend_class"].isna()  # rows of a store made before the column existed
         df.loc[old, "backend_class"] = df.loc[old, "backend"].map(lambda b: backend_class(b) if b else None)

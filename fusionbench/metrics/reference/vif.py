@@ -37,6 +37,20 @@ def scipy_gives_value(h: int, w: int) -> bool:
     return True
 
 
+def no_value_reason(h: int, w: int, opts) -> str | None:
+    """Why VIF is NaN for every h x w image under ``opts``, or None where it can have a value.
+
+    Under the cddfuse evaluator's rules (:func:`valid_mode` ``"scipy"``) the toolbox raises where
+    :func:`scipy_gives_value` is False; fusionbench returns NaN there instead of raising, so that one
+    small image does not stop the other metrics and pairs of a run (a deliberate deviation from
+    raising), and the runner reports this reason.
+    """
+    if valid_mode(opts) == "scipy" and not scipy_gives_value(h, w):
+        return (f"the CDDFuse evaluator raises on a {w}x{h} image (scipy convolve2d 'valid': at some scale the "
+                "window fits one side of the image only); fusionbench gives NaN instead of stopping")
+    return None
+
+
 def _window_scipy(x, n, s):
     """``scipy.signal.convolve2d(x, rot90(w, 2), 'valid')`` for the n x n window ``w`` of scale ``s``.
 
