@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 from fusionbench import __version__
@@ -118,6 +119,9 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InputError("--jobs", f"must be a whole number of worker processes >= 1, got {jobs!r}")
     prof = get_profile(profile, **options)
+    if isinstance(backend, str):  # decide 'auto' once here, not in every worker (it may import torch)
+        from fusionbench.backends._select import resolve
+        backend = resolve(backend, device)
     metric_names = resolve_metrics(metrics, prof)
     opts_text = options_json(prof.options)
     key_opts = key_options(metric_names, prof.options)  # per metric: the options its values are keyed by
@@ -177,8 +181,10 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
         version, git = __version__, git_hash()
         bar = _progress(len(tasks), progress)
         done = 0
+        timing = _Timing()
         try:
             for res in run_tasks(score_pair, tasks, executor=executor, jobs=jobs):
+                timing.add(res.get("timing"))
                 idx = tuple(res["index"])
                 task = tasks[_task_pos(tasks, idx)]
                 new, images = [], []
@@ -218,7 +224,9 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
                             new.append(rec)  # its label for this run's profile and options (the value is kept)
                             reused += 1
                         records[(idx, _order(entries, r["method"]), m)] = rec
+                t0 = time.perf_counter()
                 st.add(new, images)  # one transaction per pair: nothing finished is lost on a kill
+                timing.store += time.perf_counter() - t0
                 done += 1
                 bar.update(1)
                 if on_result is not None:
@@ -237,7 +245,28 @@ def evaluate(datasets, methods, *, profile="cddfuse", metrics=None, backend="aut
     morder = {label: i for i, (label, _, _) in enumerate(entries)}
     problems.sort(key=lambda p: (dorder.get(p.dataset, 0), morder.get(p.method, -1), p.image))
     return RunResult(ordered, problems, warnings, dsets, [e[0] for e in entries], metric_names, prof.label,
-                     computed, reused, fused, fused_reused, st.path)
+                     computed, reused, fused, fused_reused, st.path, extra={"timing": timing.summary()})
+
+
+class _Timing:
+    """Seconds spent per phase over all pairs (summed over workers) and each worker's peak memory."""
+
+    def __init__(self):
+        self.sums = {"decode": 0.0, "fuse": 0.0, "score": 0.0, "score_cpu": 0.0, "total": 0.0}
+        self.store = 0.0  # result-store writes, in this process
+        self.rss = {}  # worker pid -> peak resident KiB
+
+    def add(self, t):
+        if not t:
+            return
+        for k in self.sums:
+            self.sums[k] += t.get(k, 0.0)
+        if t.get("pid") is not None:
+            self.rss[t["pid"]] = max(self.rss.get(t["pid"], 0), t.get("maxrss_kb") or 0)
+
+    def summary(self) -> dict:
+        return {**{f"{k}_s": v for k, v in self.sums.items()}, "store_s": self.store,
+                "worker_peak_rss_kb": dict(self.rss)}
 
 
 def _preflight(entries, device):

@@ -6,6 +6,8 @@ Everything here is picklable plain data so that a process pool or a Dask worker 
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -90,7 +92,11 @@ def score_pair(task: dict) -> dict:
     metric -> why it is NaN at this image size where the toolbox raises; ``source_digest``: pixel digest of
     the IR and visible images); ``values`` holds only the metrics whose key was not
     in ``task["known"]``, ``fused`` the cache row of an image fused here (or None), ``cached``
-    whether the fused image came from the store.
+    whether the fused image came from the store. ``timing`` holds this pair's seconds (``decode``:
+    reading the sources and fused files, with their digests; ``fuse``: running methods; ``score``:
+    preparing the planes and scoring, and ``score_cpu``, its process CPU time; ``total``), the
+    worker's ``pid`` and its peak resident memory so far (``maxrss_kb``), for
+    ``benchmarks/bench_dataset.py``.
     """
     from fusionbench.backends import get_backend
     from fusionbench.metrics.compute import score_planes
@@ -107,7 +113,9 @@ def score_pair(task: dict) -> dict:
     bclass = backend_class(backend.name)
     key_opts = key_options(task["metrics"], prof.options)
     cache = _cached(("fused", task.get("store")), lambda: open_reader(task.get("store")))
-    out = {"index": task["index"], "image": task["image"], "results": []}
+    clock = {"decode": 0.0, "fuse": 0.0, "score": 0.0, "score_cpu": 0.0}
+    t_start = time.perf_counter()
+    out = {"index": task["index"], "image": task["image"], "results": [], "timing": clock}
     methods = task["methods"]
 
     def fail(msg, which=methods):
@@ -117,23 +125,30 @@ def score_pair(task: dict) -> dict:
     try:
         ir, vi = read_image(task["ir"]), read_image(task["vi"])
     except InputError as exc:
-        return fail(str(exc))
+        return _timed(fail(str(exc)), t_start)
     if ir.shape[:2] != vi.shape[:2]:
-        return fail(f"size mismatch: infrared {_size(ir)} ({task['ir']}) vs visible {_size(vi)} ({task['vi']})")
+        return _timed(fail(f"size mismatch: infrared {_size(ir)} ({task['ir']}) vs visible {_size(vi)} "
+                           f"({task['vi']})"), t_start)
     sources = pixel_digest(ir, vi)
     reasons = {m: why for m in task["metrics"] if (why := nan_reason(m, ir.shape, prof.options))}
+    clock["decode"] += time.perf_counter() - t_start
     for entry in methods:
         label = entry["label"]
         try:
+            t0 = time.perf_counter()
             got = _obtain(entry, ir, vi, sources, task["device"], cache)
+            clock["decode" if entry["kind"] == "fused" or got.cached else "fuse"] += time.perf_counter() - t0
             keys = {m: value_key(got.digest, m, key_opts[m], METRIC_VERSION, bclass) for m in task["metrics"]}
             known = task["known"].get(label, {})
             todo = tuple(m for m in task["metrics"] if keys[m] not in known)
             values = {}
             if todo:
                 names = (entry.get("path") or f"{label} output", task["ir"], task["vi"])
+                t0, c0 = time.perf_counter(), time.process_time()
                 planes = prepare(got.image(), ir, vi, prof.options, names=names)
                 values = score_planes(planes, todo, prof.options, backend)
+                clock["score"] += time.perf_counter() - t0
+                clock["score_cpu"] += time.process_time() - c0
             out["results"].append({"method": label, "digest": got.digest, "keys": keys,
                                    "values": {m: float(v) for m, v in values.items()},
                                    "backend": backend.name, "backend_class": bclass,
@@ -143,4 +158,20 @@ def score_pair(task: dict) -> dict:
             fail(str(exc), [entry])
         except Exception as exc:  # noqa: BLE001 - a method or kernel failure must not stop the other pairs
             fail(f"{type(exc).__name__}: {exc}", [entry])
+    source_cache = getattr(backend, "cache", None)
+    if source_cache is not None and hasattr(source_cache, "clear"):
+        source_cache.clear()  # the next task is another pair: its sources' intermediates would only hold memory
+    return _timed(out, t_start)
+
+
+def _timed(out, t_start):
+    """Add the pair's total seconds, the worker's pid and its peak memory to ``out["timing"]``."""
+    clock = out.setdefault("timing", {})
+    clock["total"] = time.perf_counter() - t_start
+    clock["pid"] = os.getpid()
+    try:
+        import resource
+        clock["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    except ImportError:  # Windows
+        clock["maxrss_kb"] = None
     return out
