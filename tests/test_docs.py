@@ -26,6 +26,9 @@ def test_generated_pages_cover_the_code():
     cli = hooks.page_cli()
     assert all(f"## `fusionbench {name}`" in cli for name in SUBCOMMANDS)
     assert "## `fusionbench datasets fetch`" in cli and "--allow-unverified" in cli
+    from fusionbench.metrics.registry import REGISTRY
+    budgets = hooks.page_backend_budgets()
+    assert all(f"\n| {name} |" in budgets for name in REGISTRY) and "| EN | 1e-09 | 1e-09 |" in budgets
     networks = hooks.page_networks()
     listed = {md.stem.split("__")[0].split("@")[0] for md, _ in hooks.network_cards()}
     assert set(NETWORKS) <= listed and all(f"]({md.stem}.md)" in networks for md, _ in hooks.network_cards())
@@ -37,5 +40,7 @@ def test_mkdocs_build_strict(tmp_path):
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     for page in ("index.html", "spec/index.html", "parity/index.html", "reference/cli/index.html",
-                 "reference/metric-cards/index.html", "networks/index.html", "adding-a-metric/index.html"):
+                 "reference/metric-cards/index.html", "networks/index.html", "adding-a-metric/index.html",
+                 "quickstart/index.html", "workflows/index.html", "runner/index.html", "backends/index.html",
+                 "reference/backend-budgets/index.html"):
         assert (tmp_path / "site" / page).is_file(), page

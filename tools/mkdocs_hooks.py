@@ -3,6 +3,8 @@
 * ``reference/metric-cards.md``: every registered metric card (``fusionbench.metrics.CARDS``);
 * ``reference/profiles.md``: every profile, its default table, native metrics and option values;
 * ``reference/cli.md``: the help of every ``fusionbench`` command, from the argparse parser;
+* ``reference/backend-budgets.md``: each metric's fast backends and their agreement budgets
+  (``fusionbench.metrics.REGISTRY[name].fast``);
 * ``networks/<card>.md``: the model cards in ``fusionbench/methods/networks/weights/`` with their
   montages, and ``networks/index.md`` listing them.
 
@@ -70,6 +72,23 @@ def page_profiles() -> str:
     return "\n".join(lines)
 
 
+def page_backend_budgets() -> str:
+    from fusionbench.metrics.registry import FAST_BACKENDS, REGISTRY
+
+    lines = ["# Backend agreement budgets", "",
+             "Generated from `fusionbench.metrics.REGISTRY` when the site is built: the largest relative "
+             "difference from the float64 NumPy reference kernel each fast backend may have for each metric "
+             "(`REGISTRY[name].fast`), checked by `tests/test_backends_parity.py`. – : the backend has no "
+             "kernel for the metric and computes it with the reference kernel (same numbers, with a "
+             "`ReferenceFallbackWarning`). See [Backends and speed](../backends.md).", "",
+             "| metric | " + " | ".join(f"`{b}`" for b in FAST_BACKENDS) + " |",
+             "|---|" + "---:|" * len(FAST_BACKENDS)]
+    for name, entry in REGISTRY.items():
+        cells = [f"{entry.fast[b]:.0e}" if b in entry.fast else "–" for b in FAST_BACKENDS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _subparsers(parser):
     for action in parser._actions:  # argparse keeps no public list of sub-commands
         if isinstance(action, argparse._SubParsersAction):
@@ -125,7 +144,8 @@ def on_files(files, config, **kwargs):
     from mkdocs.structure.files import File
 
     generated = {"reference/metric-cards.md": page_metric_cards(), "reference/profiles.md": page_profiles(),
-                 "reference/cli.md": page_cli(), "networks/index.md": page_networks()}
+                 "reference/cli.md": page_cli(), "networks/index.md": page_networks(),
+                 "reference/backend-budgets.md": page_backend_budgets()}
     for uri, text in generated.items():
         files.append(File.generated(config, uri, content=text))
     for md, images in network_cards():
