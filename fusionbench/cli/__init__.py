@@ -19,19 +19,22 @@ SUBCOMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only=None) -> argparse.ArgumentParser:
+    """The full parser, or with ``only`` (a subcommand name) just that subcommand: ``main`` then
+    imports one command module, not all (``fuse`` never loads the metric registry or SciPy)."""
     parser = argparse.ArgumentParser(
         prog="fusionbench",
         description="Toolbox-exact, fast evaluation of infrared-visible image fusion (fusionbench COMMAND -h).")
     parser.add_argument("--version", action="version", version=f"fusionbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in ([only] if only in SUBCOMMANDS else SUBCOMMANDS):
         importlib.import_module(f"fusionbench.cli.{name}_cmd").register(sub)
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from fusionbench.methods.base import Method
 
@@ -39,6 +38,7 @@ class MaxAbs(Method):
 
 
 def _blur(x):
+    from scipy import ndimage  # here, not at import: a network's `fusionbench fuse` never loads SciPy
     x = ndimage.convolve1d(x, _BINOMIAL, axis=0, mode="reflect")
     return ndimage.convolve1d(x, _BINOMIAL, axis=1, mode="reflect")
 
@@ -95,6 +95,7 @@ class LaplacianPyramid(Method):
 
 def guided_filter(guide, src, radius: int, eps: float):
     """K. He, J. Sun, X. Tang, "Guided image filtering", ECCV 2010 (gray guide, box windows)."""
+    from scipy import ndimage
     size = 2 * radius + 1
 
     def box(x):
@@ -123,6 +124,7 @@ class GuidedFilterFusion(Method):
         self.mean_size, self.sigma, self.r_g = mean_size, sigma, r_g
 
     def fuse(self, ir_y, vi_y):
+        from scipy import ndimage
         srcs = _as64(ir_y, vi_y)
         bases = [ndimage.uniform_filter(s, size=self.mean_size, mode="reflect") for s in srcs]
         details = [s - bl for s, bl in zip(srcs, bases)]
