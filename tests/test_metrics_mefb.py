@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import require_shared
+from parity_claims import check, record, tolerance
 from scipy import ndimage
 
 import fusionbench as fb
@@ -26,7 +27,7 @@ MEFB_NAMES = {
     "Psnr": "PSNR", "Qabf": "Qabf", "Qc": "Qc", "Qcb": "Qcb", "Qcv": "Qcv", "Qncie": "Q_NCIE", "Qw": "Qw",
     "Qy": "Qy", "SD": "SD", "Spatial_frequency": "SF", "TE": "Q_TE", "VIF": "VIFF", "MEF_SSIM": "MEF_SSIM", "Qp": "Qp",
 }
-RTOL = 1e-9
+RTOL = tolerance("mefb", "EN")  # the claim for every mefb metric (tests/parity_claims.py)
 # MEFB's Qcb normalises im2double'd uint8 images; with VIFB's order (doubles on 0..255) these three
 # results round their normalize1 ties the other way
 QCB_TIE_ROWS = (("02.png", "PIAFusion"), ("03.png", "PIAFusion"), ("06.png", "PIAFusion"))
@@ -58,8 +59,12 @@ def mefb_rows():
     oracle = oracle[oracle.metric.isin(MEFB_NAMES)].copy()
     oracle["ours_name"] = oracle.metric.map(MEFB_NAMES)
     jobs = [(root, img, meth, list(sub.ours_name)) for (img, meth), sub in oracle.groupby(["image", "method"])]
-    with ProcessPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        got = {(i, me, m): v for rows in pool.map(_job, jobs) for i, me, m, v in rows}
+    workers = int(os.environ.get("FUSIONBENCH_TEST_WORKERS", min(2, os.cpu_count() or 1)))
+    if workers <= 1:
+        got = {(i, me, m): v for job in jobs for i, me, m, v in _job(job)}
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            got = {(i, me, m): v for rows in pool.map(_job, jobs) for i, me, m, v in rows}
     oracle["ours"] = [got[r.image, r.method, r.ours_name] for r in oracle.itertuples()]
     oracle["rel"] = (oracle.ours - oracle.value).abs() / oracle.value.abs()
     flat = {img: _has_flat_window(root, img) for img in oracle.image.unique()}
@@ -76,6 +81,20 @@ def test_mefb_oracle_covers_the_metrics(mefb_rows):
 
 def test_mefb_profile_matches_octave_within_1e_9(mefb_rows):
     r = mefb_rows
+    claimed = r[~r.metric.isin(["Qy", "Qc"]) | ~r.flat]  # Qy, Qc: on images without a flat source window
+    achieved = {}
+    for name, g in claimed.groupby("ours_name"):
+        err = (g.ours - g.value).abs()
+        worst = g.loc[g.rel.idxmax()]
+        achieved[name] = {"n": int(len(g)), "max_abs": float(err.max()), "max_rel": float(g.rel.max()),
+                          "where": f"{worst.image}/{worst.method}"}
+    flat = r[r.metric.isin(["Qy", "Qc"]) & r.flat]
+    record("mefb", achieved, data=str(require_shared("data", "tno42")),
+           note=f"Qy, Qc: {len(flat)} rows on images with a flat 7x7 source window not in the claim "
+                f"(Qy: {int((flat[flat.metric == 'Qy'].rel > RTOL).sum())} above 1e-9; Qc worst "
+                f"{flat[flat.metric == 'Qc'].rel.max():.1e})")
+    bad = check("mefb", achieved)
+    assert not bad, "\n".join(bad)
     strict = r[~r.metric.isin(["Qy", "Qc"])]
     bad = strict[~(strict.rel <= RTOL)]
     assert bad.empty, bad[["image", "method", "metric", "ours", "value", "rel"]].to_string()
