@@ -2,8 +2,11 @@
 
 * ``skimage019``: 7x7 uniform window, sample covariance, crop 3 px; the float32 arithmetic of
   the CDDFuse evaluator is reproduced operation by operation (each 1-D box pass is summed in
-  float64 and rounded to float32, as ``scipy.ndimage.uniform_filter`` does on float32 input).
-  Only the cropped interior is computed, where the reflect padding is never reached.
+  float64 and rounded to float32, as ``scipy.ndimage.uniform_filter`` does on float32 input;
+  the vertical pass keeps running column sums, as scipy's 1-D uniform filter does, and both
+  passes multiply by 1/7: the float64 sums move by ~1e-16, far below the float32 rounding that
+  follows, issue #16). Only the cropped interior is computed, where the reflect padding is never
+  reached.
 * ``wang2004_valid`` / ``matlab_builtin``: 11x11 Gaussian (sigma 1.5), float64, 'valid' on the
   image or on its replicate-padded copy; the fused image's moments and the cross terms are
   streamed (no full-size temporaries), the sources' moments are cached by the backend.
@@ -18,6 +21,7 @@ from fusionbench.backends._nb_math import rowsum
 from fusionbench.backends._numba_env import jit
 
 K1, K2 = 0.01, 0.03
+INV7 = 1.0 / 7.0
 
 
 def box7(x, y, mode, f32):
@@ -53,20 +57,25 @@ def _box7(x, y, mode, f32, out):
                 else:
                     P[i, j] = x[i, j] * y[i, j]
     t = np.empty(N)
-    for i in range(Mo):
+    c = np.zeros(N)  # running column sums of P over the 7 rows of the window
+    for k in range(7):
         for j in range(N):
-            s = 0.0
-            for k in range(7):
-                s += P[i + k, j]
-            s = s / 7.0
-            if f32:
-                s = np.float64(np.float32(s))
-            t[j] = s
+            c[j] += P[k, j]
+    for i in range(Mo):
+        if i > 0:
+            for j in range(N):
+                c[j] += P[i + 6, j] - P[i - 1, j]
+        if f32:
+            for j in range(N):
+                t[j] = np.float64(np.float32(c[j] * INV7))
+        else:
+            for j in range(N):
+                t[j] = c[j] * INV7
         for j in range(No):
             s = 0.0
             for k in range(7):
                 s += t[j + k]
-            out[i, j] = s / 7.0
+            out[i, j] = s * INV7
     return out
 
 

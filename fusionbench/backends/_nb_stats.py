@@ -195,29 +195,31 @@ def sf_sums(F, scale):
 
 @jit_reduce()
 def ag_sum(F, half):
-    """sum sqrt((gx^2 + gy^2) [/2]) with ``np.gradient`` stencils (one-sided at the borders)."""
+    """sum sqrt((gx^2 + gy^2) [/2]) with ``np.gradient`` stencils (one-sided at the borders).
+
+    Per row: the border columns apart, the interior in a branch-free (vectorised) loop; the
+    per-pixel values are those of the stencils exactly (x / 2 == x * 0.5)."""
     M, N = F.shape
     s = 0.0
+    hq = 0.5 if half else 1.0
     for i in range(M):
+        up = F[max(i - 1, 0)] if M > 1 else F[i]
+        dn = F[min(i + 1, M - 1)] if M > 1 else F[i]
+        cy = 0.5 if (0 < i < M - 1) else (0.0 if M == 1 else 1.0)
+        r = F[i]
         for j in range(N):
             if N == 1:
                 gx = 0.0
             elif j == 0:
-                gx = F[i, 1] - F[i, 0]
+                gx = r[1] - r[0]
             elif j == N - 1:
-                gx = F[i, N - 1] - F[i, N - 2]
+                gx = r[N - 1] - r[N - 2]
             else:
-                gx = (F[i, j + 1] - F[i, j - 1]) / 2.0
-            if M == 1:
-                gy = 0.0
-            elif i == 0:
-                gy = F[1, j] - F[0, j]
-            elif i == M - 1:
-                gy = F[M - 1, j] - F[M - 2, j]
-            else:
-                gy = (F[i + 1, j] - F[i - 1, j]) / 2.0
-            q = gx * gx + gy * gy
-            if half:
-                q = q / 2.0
-            s += math.sqrt(q)
+                continue
+            gy = (dn[j] - up[j]) * cy
+            s += math.sqrt((gx * gx + gy * gy) * hq)
+        for j in range(1, N - 1):
+            gx = (r[j + 1] - r[j - 1]) * 0.5
+            gy = (dn[j] - up[j]) * cy
+            s += math.sqrt((gx * gx + gy * gy) * hq)
     return s
