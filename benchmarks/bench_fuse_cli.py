@@ -13,7 +13,8 @@ Each repeat runs the CLI twice in new processes:
   the weights, ``forward_s`` is the fuse call (padding, forward pass, crop), ``read_s``/``write_s`` the
   image I/O, ``other_s`` the rest of the process (interpreter start-up and shut-down, argument parsing).
 
-Medians over the repeats. The fused file's sha256 is recorded per run: all runs of a network must agree.
+One unrecorded warm-up run per network first (it writes the ``.pyc`` files, as ``pip install`` does,
+and fills the OS file cache); then medians over the repeats. The fused file's sha256 is recorded per run: all runs of a network must agree.
 Writes ``benchmarks/results/fuse_cli_<time>.json`` and ``fuse_cli_latest.json`` and prints a table.
 Numbers are only meaningful on an otherwise idle machine (the load average is recorded).
 
@@ -99,6 +100,8 @@ def bench_network(net, args, env, tmp) -> dict:
     fused = Path(tmp) / f"{net}.png"
     cli = ["-m", "fusionbench", "fuse", "--method", net, "--ir", args.ir, "--vi", args.vi,
            "--out", str(fused), "--device", args.device]
+    _run([sys.executable, *cli], env, tmp)  # warm-up, not recorded: writes the .pyc files, fills the file cache
+    fused.unlink()
     runs = []
     for _ in range(args.repeats):
         wall, cpu, _ = _run([sys.executable, *cli], env, tmp)
@@ -125,6 +128,9 @@ def bench_network(net, args, env, tmp) -> dict:
 def main(args) -> int:
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads),
                NUMBA_NUM_THREADS=str(args.threads))
+    # as after `pip install` (which compiles the bytecode): with PYTHONDONTWRITEBYTECODE set and no
+    # __pycache__ (an editable checkout), every process would compile the package's sources again
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     report = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node(),
               "cpu": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
               "python": platform.python_version(), "threads": args.threads, "device": args.device,
