@@ -26,8 +26,8 @@ class S2FNetRecipe(Recipe):
     ``grad_target='signed'``: the content loss's gradient term with signed targets
     (:mod:`fusionbench.methods.networks.s2fnet.loss`); ``'magnitude'`` is the spec's SeAFusion form,
     which let ``no_shared_branch`` (seed 0) and the full model (seed 1) train with the infrared
-    inverted. The weights bundled before this option existed (``s2fnet``,
-    ``s2fnet__no_shared_branch``, 2026-12-01) were trained with ``'magnitude'``."""
+    inverted. Weights bundled before commit 6fe97dc were trained with ``'magnitude'``; ``s2fnet`` and
+    ``s2fnet__no_shared_branch`` were retrained with ``'signed'`` (d45dcb0, fbdde0d)."""
 
     name = "s2fnet"
     configs = {
