@@ -10,6 +10,7 @@ import pytest
 
 from fusionbench.cli import main as cli_main
 from fusionbench.report import leaderboard as lb
+from fusionbench.report.results import summarise
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FUSIONBENCH_SHARED", REPO.parent / "shared"))
@@ -180,3 +181,41 @@ def test_partial_update_keeps_the_digest_of_kept_network_rows(board, tmp_path, m
     after = {e["method"]: e for e in json.loads((d / "leaderboard.json").read_text())["entries"]}
     assert after["fakenet"]["weights_sha256"] == "old"
     assert (pd.read_csv(d / "per_image.csv")["method"] == "fakenet").sum() == len(fake)
+
+
+@pytest.mark.parametrize("scope", ["ci", "full"])
+def test_check_fails_when_network_weights_changed(board, tmp_path, monkeypatch, capsys, scope):
+    """A network entry recorded with other weights than the file on disk fails check (at every scope)
+    with a line naming board, method, both digests and the update command; an absent weights file
+    is only skipped."""
+    out, shared = board
+    copy = tmp_path / "lb"
+    shutil.copytree(out, copy)
+    d = copy / "tno42" / "cddfuse"
+    meta = json.loads((d / "leaderboard.json").read_text())
+    meta["entries"] += [{"method": "fakenet", "kind": "network", "weights_sha256": "a" * 64},
+                        {"method": "gonenet", "kind": "network", "weights_sha256": "c" * 64}]
+    (d / "leaderboard.json").write_text(json.dumps(meta))
+    df = pd.read_csv(d / "per_image.csv", dtype={"image": str})
+    extra = [df[df["method"] == "VisCopy"].assign(method=m) for m in ("fakenet", "gonenet")]
+    df = pd.concat([df, *extra])
+    df.to_csv(d / "per_image.csv", index=False, float_format=lb.FLOAT_FORMAT)
+    summarise(df)[["method", "metric", "mean", "std", "n"]].to_csv(d / "means.csv", index=False,
+                                                                  float_format=lb.FLOAT_FORMAT)
+    monkeypatch.setattr(lb, "weights_digest", lambda m: {"fakenet": "b" * 64}.get(m))
+    report = lb.check(copy, scope=scope, shared=shared, methods=["average", "fakenet", "gonenet"])
+    assert not report.ok
+    stale = [p for p in report.problems if "fakenet" in p]
+    assert len(stale) == 1, report.format()
+    line = stale[0]
+    assert "tno42/cddfuse" in line and "a" * 12 in line and "b" * 12 in line
+    assert "fusionbench leaderboard update --board tno42/cddfuse --method fakenet" in line
+    assert not any("gonenet" in p for p in report.problems)
+    assert any(what == "gonenet" and "not found" in why for _, what, why in report.skipped)
+    assert cli_main(["check", str(copy), "--shared", str(shared), "--scope", scope]) == 1
+    assert "--method fakenet" in capsys.readouterr().out
+    # with the recorded digest equal to the file on disk the entry is no longer a problem
+    meta["entries"][-2]["weights_sha256"] = "b" * 64
+    (d / "leaderboard.json").write_text(json.dumps(meta))
+    report = lb.check(copy, scope=scope, shared=shared, methods=["average"])
+    assert not any("fakenet" in p for p in report.problems), report.format()

@@ -778,6 +778,7 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                                            float(r.mean), float(r.mean_new), tol))
     else:
         report.problems.append(f"{name}: means.csv missing")
+    stale = _check_weights(meta, name, report, methods)
     use_sample = not (root / meta["source"]).is_dir()
     if use_sample:
         if not meta.get("sample") or not (sample_root() / meta["sample"]).is_dir():
@@ -800,16 +801,11 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
                 if e["kind"] != "network" and (not use_sample or e["kind"] == "baseline")]
     covered = set()
     for k, entry in enumerate(meta["entries"]):
-        if methods and entry["method"] not in methods:
+        if (methods and entry["method"] not in methods) or entry["method"] in stale:
             continue
         if use_sample and entry["kind"] not in ("baseline",):
             report.skipped.append((name, entry["method"], "fused images not in the bundled "
                                                           "sample (set FUSIONBENCH_SHARED)"))
-            continue
-        if entry["kind"] == "network" and entry.get("weights_sha256") != weights_digest(entry["method"]):
-            report.skipped.append((name, entry["method"], "weights changed since the board was "
-                                   "made (stale entry; run `fusionbench leaderboard update "
-                                   f"--board {name} --method {entry['method']}`)"))
             continue
         if entry["method"] in rotating:
             plan = _plan(images, meta, scope, rotating.index(entry["method"]), rotating=len(rotating))
@@ -852,6 +848,33 @@ def _check_board(board_dir, meta, name, report, *, scope, methods, root, backend
     if missing and not methods:  # the run itself proves that it covered every image and metric
         report.problems.append(f"{name}: {len(missing)} image x metric cell(s) recomputed by no entry "
                                f"in this run, e.g. {', '.join(f'{i}/{m}' for i, m in missing[:5])}")
+
+
+def _check_weights(meta, name, report, methods) -> set:
+    """Network entries of the board that cannot be recomputed with the weights on disk.
+
+    An entry whose recorded ``weights_sha256`` (of the weights that made its values) differs from
+    the digest of the bundled weights file is a stale board: a problem (``check`` fails), at every
+    scope and whether or not the sources are present. An entry whose weights file is absent (an
+    ablation whose weights are not bundled) is skipped with a message."""
+    out = set()
+    for entry in meta["entries"]:
+        method = entry["method"]
+        if entry["kind"] != "network" or (methods and method not in methods):
+            continue
+        recorded, disk = entry.get("weights_sha256"), weights_digest(method)
+        if disk is None:
+            out.add(method)
+            report.skipped.append((name, method, "weights file not found here (not bundled); "
+                                                 "cannot recompute"))
+        elif recorded != disk:
+            out.add(method)
+            made = "mixed or unknown weights" if not recorded else f"weights {recorded[:12]}"
+            report.problems.append(
+                f"{name}: {method}: the board's values were made by {made}, the weights file on "
+                f"disk is {disk[:12]} (stale entry); fix: `fusionbench leaderboard update "
+                f"--board {name} --method {method}`")
+    return out
 
 
 def _overrides(meta):
