@@ -64,3 +64,27 @@ def test_evaluate_report_cost(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert rc == 0
     assert "| average | 16 x 16 | 0 | – | – |" in out
+
+
+@pytest.mark.parametrize("name", ["s2fnet", "sspfusion", "smfnet", "msfe"])
+def test_bundled_sidecar_has_a_cost_block_of_its_model(name):
+    """Each main bundled network's sidecar keeps a ``cost`` block (`fusionbench card cost NAME`; a
+    retrain drops it) whose parameter count is the model's (the model is built, not timed)."""
+    import importlib
+    meta = json.loads((WEIGHTS / f"{name}.json").read_text())
+    assert meta.get("cost"), f"{name}.json has no cost block: run `fusionbench card cost {name}`"
+    recipe = importlib.import_module(f"fusionbench.methods.networks.{name}").RECIPE
+    model = recipe.build_model(meta["config"], None)
+    params = sum(p.numel() for p in model.parameters())
+    assert {r["params"] for r in meta["cost"]["rows"]} == {params}
+    assert params == meta["params_total"]
+
+
+def test_card_without_cost_says_how_to_measure_it(tmp_path, capsys):
+    from fusionbench.methods.networks.msfe import RECIPE
+    from fusionbench.train import save_weights
+    from fusionbench.train.card import write_card
+    save_weights(RECIPE.build_model("small", None), "msfe", None, meta={"config": "small"}, directory=tmp_path)
+    text = write_card("msfe", None, directory=tmp_path).read_text()
+    assert "## Cost" not in text
+    assert "no Cost section: run `fusionbench card cost msfe`" in capsys.readouterr().err

@@ -337,7 +337,12 @@ def _metrics_section(meta: dict, label: str, stem: str, montage: bool) -> list:
 
 
 def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str = "") -> Path:
-    """Render ``<stem>.md`` from the JSON sidecar (linking the montage when there is one)."""
+    """Render ``<stem>.md`` from the JSON sidecar (linking the montage when there is one).
+
+    The card has a Cost section only when the sidecar has a ``cost`` block (written by
+    :func:`measure_cost`, ``fusionbench card cost NAME``). ``fusionbench train`` writes a fresh sidecar
+    without one: the run time was measured on other weights, so it is dropped rather than carried
+    over, and this prints (stderr) the command that measures it again."""
     meta = read_meta(method, ablation, directory=directory)
     stem = weights_stem(method, ablation)
     montage = montage_path(method, ablation, directory=directory).exists()
@@ -370,6 +375,10 @@ def write_card(method: str, ablation=None, *, directory=WEIGHTS_DIR, notes: str 
                   "= 2 FLOPs); median run time of one fuse call, measured by `fusionbench card cost "
                   f"{_label(method, ablation)}` on {c.get('machine', 'this machine')} (load average "
                   f"{c.get('load_average')}).", "", cost_markdown(c["rows"]).rstrip(), ""]
+    else:  # a fresh sidecar (`fusionbench train`) has none: its run time was measured on other weights
+        import sys
+        print(f"{weights_stem(method, ablation)}: no Cost section: run `fusionbench card cost "
+              f"{_label(method, ablation)}`", file=sys.stderr)
     if notes or meta.get("notes"):
         lines += ["## Notes", "", notes or meta["notes"], ""]
     path = Path(directory) / f"{stem}.md"
