@@ -184,7 +184,7 @@ def main(args):
     report = {
         "command": "python benchmarks/bench_metrics.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(), "threads": args.threads,
+        "cpu_count": os.cpu_count(), "threads": args.threads, "device": args.device,
         "numba_threads": os.environ.get("NUMBA_NUM_THREADS"), "loadavg_start": os.getloadavg(),
         "clock": "thread_time (CPU)" if args.cpu_time else "perf_counter (wall)",
         "profile": "cddfuse", "metrics": list(DEFAULT_METRICS), "sizes": {},
@@ -225,7 +225,7 @@ def _write(report, out, partial=False):
     for path in (out / f"bench_{stamp}.json", out / "latest.json"):
         path.write_text(json.dumps(report, indent=2))
     (out / "partial.json").unlink(missing_ok=True)
-    print(f"wrote {out / 'latest.json'}")
+    print(f"wrote {out / 'latest.json'}; render the tables with `python tools/speed_table.py`")
 
 
 def print_report(report):
