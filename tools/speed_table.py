@@ -123,7 +123,9 @@ def render_full(record: dict) -> str:
 
 def render_summary(record: dict) -> str:
     """One row per size: naive SciPy, NumPy, Numba (speed-up over naive SciPy), Numba second method."""
-    lines = ["Ten `cddfuse` metrics, one pair, median; " + provenance(record)[0].lower() + provenance(record)[1:],
+    prov = provenance(record)
+    lines = [f"All {len(need(record, 'metrics'))} `{need(record, 'profile')}` metrics, one pair, median; "
+             + prov[0].lower() + prov[1:],
              "", "| pair | naive SciPy (as the reference evaluators) | NumPy reference | Numba | Numba, second method |",
              "|---|---|---|---|---|"]
     for size in need(record, "sizes"):
