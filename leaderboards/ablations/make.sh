@@ -23,6 +23,7 @@ _grid() {  # network, our dataset, the paper table's dataset, title
   for m in $(variants "$net"); do args+=(--method "$m"); done
   fusionbench evaluate "${args[@]}" --dataset "$ds" --data-root "$data" --profile cddfuse \
       --out "$results/${net}_${ds}.csv" --no-progress > /dev/null
+  : > "$here/${net}_${ds}.md"
   if [ -n "$paper" ]; then
     fusionbench plot ablation "$results/${net}_${ds}.csv" --network "$net" --paper "$paper" --precision 3 \
         --title "$title" -o "$here/${net}_${ds}.png" > "$here/${net}_${ds}.md"
