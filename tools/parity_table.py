@@ -28,6 +28,9 @@ from parity_claims import SECTIONS, check, portable  # noqa: E402
 README = REPO / "README.md"
 ACHIEVED = REPO / "docs" / "parity.json"
 BEGIN, END = "<!-- parity:begin -->", "<!-- parity:end -->"
+# the same table for a run on datasets fetched by `fusionbench datasets fetch`, without ../shared
+FETCHED, PARITY_MD = REPO / "docs" / "parity_fetched.json", REPO / "docs" / "parity.md"
+FETCHED_BEGIN, FETCHED_END = "<!-- parity-fetched:begin -->", "<!-- parity-fetched:end -->"
 ORDER = ("EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "Qabf", "SSIM", "SSIM_dr255", "MSE", "PSNR", "RMSE",
          "CE", "EI", "Qcb", "Qcv", "VIFF", "NMI", "Q_TE", "Q_NCIE", "Qy", "Qc", "Qw", "Qp", "MEF_SSIM")
 
@@ -98,23 +101,44 @@ def render(achieved: dict) -> str:
     return "\n".join(lines)
 
 
-def replace_block(text: str, block: str) -> str:
-    """``text`` with what lies between the parity markers replaced by ``block``."""
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise SystemExit(f"README.md: expected one {BEGIN} ... {END} pair")
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + block + "\n" + text[end:]
+def replace_block(text: str, block: str, begin: str = BEGIN, end: str = END) -> str:
+    """``text`` with what lies between the markers replaced by ``block``."""
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise SystemExit(f"expected one {begin} ... {end} pair")
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + block + "\n" + text[stop:]
 
 
-def current_block(text: str) -> str:
-    return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip("\n")
+def current_block(text: str, begin: str = BEGIN, end: str = END) -> str:
+    return text[text.index(begin) + len(begin):text.index(end)].strip("\n")
+
+
+def _fetched_data(data: str) -> str:
+    """``/any/where/tno42`` -> ``fetched/tno42`` (the dataset folder written by ``datasets fetch``)."""
+    return data if " of " in data or not data.startswith("/") else "fetched/" + Path(data).name
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--from", dest="source", help="a parity record to copy to docs/parity.json first")
+    ap.add_argument("--fetched", help="a parity record of a run on fetched data (no ../shared) to copy to "
+                                      "docs/parity_fetched.json; rendered into docs/parity.md")
     ap.add_argument("--check", action="store_true", help="exit 1 when README.md is not what would be written")
     args = ap.parse_args(argv)
+    if args.fetched:
+        doc = json.loads(Path(args.fetched).read_text())
+        for rec in doc.values():
+            rec["data"] = _fetched_data(rec.get("data", ""))
+        FETCHED.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    if FETCHED.exists():
+        text = PARITY_MD.read_text()
+        new = replace_block(text, render(json.loads(FETCHED.read_text())), FETCHED_BEGIN, FETCHED_END)
+        if args.check and new != text:
+            print("docs/parity.md is not what tools/parity_table.py renders from docs/parity_fetched.json",
+                  file=sys.stderr)
+            return 1
+        if not args.check:
+            PARITY_MD.write_text(new)
     if args.source:
         doc = json.loads(Path(args.source).read_text())
         for rec in doc.values():
