@@ -1,5 +1,3 @@
-import sys
+from fusionbench.cli import entry
 
-from fusionbench.cli import main
-
-sys.exit(main())
+entry()

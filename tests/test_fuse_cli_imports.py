@@ -64,3 +64,23 @@ def test_package_compute_is_still_there():
     assert fusionbench.compute is compute and "compute" in fusionbench.__all__
     with pytest.raises(AttributeError):
         fusionbench.no_such_name  # noqa: B018
+
+
+def test_entry_point_flushes_output_and_keeps_exit_codes(tmp_path):
+    """The console script leaves via ``os._exit`` (no interpreter teardown): what the command printed
+    must still arrive through a pipe, the file must be complete, and errors keep exit code 2."""
+    run = [sys.executable, "-m", "fusionbench", "fuse", "--method", "average", "--vi", str(PAIR / "vi" / "00537D.png")]
+    ok = subprocess.run(run + ["--ir", str(PAIR / "ir" / "00537D.png"), "--out", str(tmp_path / "f.png")],
+                        capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0 and "average: wrote 1 fused image(s)" in ok.stdout, ok.stderr[-2000:]
+    from fusionbench.imageio import read_image
+    assert read_image(tmp_path / "f.png").shape[:2] == (480, 640)
+    bad = subprocess.run(run + ["--ir", str(tmp_path / "missing.png"), "--out", str(tmp_path / "g.png")],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "missing.png" in bad.stderr and not (tmp_path / "g.png").exists()
+
+
+def test_console_script_uses_the_fast_exit_entry():
+    from importlib.metadata import entry_points
+    (ep,) = [e for e in entry_points(group="console_scripts") if e.name == "fusionbench"]
+    assert ep.value == "fusionbench.cli:entry"
