@@ -1,5 +1,5 @@
-"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE and Q_NCIE
-(``numba_extra.EXTRA_KERNELS``)
+"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE, FMI_pixel
+and FMI_dct (``numba_extra.EXTRA_KERNELS``)
 agree with the NumPy reference kernels within 1e-9 relative, under every profile's options, on
 real crops, a full-size pair and degenerate inputs; a second fused image reuses the source cache.
 """
@@ -139,4 +139,19 @@ def test_flat_windows_and_ties_of_the_ssim_window_metrics():
     bad = _mismatches([(f"flat{k}", F, A, B, prof) for k, (F, A, B) in enumerate(triples)
                        for prof in ("mefb", "cddfuse")],
                       ["Qy", "Qc", "Qw", "Qe", "NMI", "Q_TE", "Q_NCIE"])
+    assert not bad, "\n".join(bad)
+
+
+def test_fmi_exact_tests_of_the_toolbox():
+    """FMI's exact decisions: windows equal to F's (term 1), a saturated B window against a flat F window
+    that the A term normalised to all ones (term 1), flat windows whose pdf is 1 ulp off its mean, and
+    two-level windows (a single-spike pdf: index deviation exactly 0)."""
+    rng = np.random.default_rng(7)
+    block = np.kron(rng.integers(0, 4, (5, 6)), np.ones((7, 7))).astype(float) * 60.0  # flat 7x7 blocks
+    spikes = block + 60.0 * (rng.random(block.shape) > 0.9)
+    white = np.full_like(block, 255.0)
+    triples = [(block, spikes, white), (block, block, white), (spikes, block, spikes), (white, block, white),
+               (np.round((block + spikes) / 2), spikes, block), (block / 3.0, spikes / 7.0, block)]
+    bad = _mismatches([(f"fmi{k}", F, A, B, prof) for k, (F, A, B) in enumerate(triples)
+                       for prof in ("tang2022", "cddfuse")], ["FMI_pixel", "FMI_dct"])
     assert not bad, "\n".join(bad)

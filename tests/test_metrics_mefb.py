@@ -164,7 +164,8 @@ def test_mef_ssim_matches_tangs_code_in_octave():
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.scales)
 
 
-def test_fmi_matches_tangs_code_in_octave():
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_fmi_matches_tangs_code_in_octave(backend):
     """tests/data/fmi_octave.csv: Tang's analysis_fmi.m ('none', 'dct') in Octave on 40 x 48 TNO crops."""
     root = require_shared("data", "tno42")
     ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "fmi_octave.csv"))
@@ -177,7 +178,7 @@ def test_fmi_matches_tangs_code_in_octave():
         F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
                    for parts in (("fused", method, image), ("ir", image), ("vi", image)))
         metric = names[row.feature]
-        got = fb.compute(F, A, B, metrics=[metric], profile="tang2022", backend="numpy")[metric]
+        got = fb.compute(F, A, B, metrics=[metric], profile="tang2022", backend=backend)[metric]
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.feature)
 
 

@@ -1,5 +1,5 @@
-"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE and Q_NCIE:
-``EXTRA_KERNELS[name](t)``.
+"""Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE,
+FMI_pixel and FMI_dct: ``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
 options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
@@ -14,7 +14,9 @@ the same pair needs only F's transforms; this moves Qcv by ~1e-15 relative.
 
 The SSIM-window metrics Qy, Qc, Qw, Qe (kernels in :mod:`fusionbench.backends._nb_piella`) keep
 each source plane's Gaussian means, variances and flat-window masks (and its Prewitt edge map) in
-the source cache; the joint-histogram metrics NMI, Q_TE, Q_NCIE keep its ``normalize1`` levels.
+the source cache; the joint-histogram metrics NMI, Q_TE, Q_NCIE keep its ``normalize1`` levels; FMI keeps its
+feature plane (for FMI_dct its whole-image DCT, from ``scipy.fft`` as in the reference; the windows
+run in :mod:`fusionbench.backends._nb_fmi`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import math
 import numpy as np
 
 from fusionbench.backends import _nb_extra as X
+from fusionbench.backends import _nb_fmi
 from fusionbench.backends import _nb_piella as P
 from fusionbench.backends._nb_filters import valid_sub2
 
@@ -320,13 +323,30 @@ def _ncie(t):
     return float(1.0 - hr)
 
 
+# --- FMI_pixel, FMI_dct (feature mutual information) ------------------------------------------
+
+def _fmi(kind):
+    from fusionbench.metrics.reference.fmi import W, _feature
+
+    def feature(x):  # features of the [0, 1] image (MATLAB im2double), as the reference
+        return np.ascontiguousarray(_feature(np.asarray(x, dtype=np.float64) / 255.0, kind))
+
+    def kernel(t):
+        if min(t.F.shape) < W:
+            return float("nan")
+        fa, fb = t.src("A", ("fmi", kind), feature), t.src("B", ("fmi", kind), feature)
+        total, n = _nb_fmi.fmi_sum(fa, fb, t.fused(("fmi", kind), feature))
+        return float(total / n)
+    return kernel
+
+
 EXTRA_KERNELS = {
     "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
     "Qcb": _qcb, "Qcv": _qcv, "Qy": _qy, "Qc": _qc, "Qw": _qw, "Qe": _qe,
-    "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie,
+    "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie, "FMI_pixel": _fmi("none"), "FMI_dct": _fmi("dct"),
 }
 
 # rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
 EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
               "Qcv": 16.0, "Qy": 12.0, "Qc": 10.0, "Qw": 12.0, "Qe": 24.0, "NMI": 2.0, "Q_TE": 3.0,
-              "Q_NCIE": 3.0}
+              "Q_NCIE": 3.0, "FMI_pixel": 300.0, "FMI_dct": 300.0}

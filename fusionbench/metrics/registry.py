@@ -269,13 +269,13 @@ register(MetricCard("FMI_pixel", "Feature mutual information on pixels (3x3 wind
                           "feature 'edge' (MATLAB edge(), Sobel): not this metric and not implemented",
                     checked="Tang's analysis_fmi.m (feature 'none') run in Octave on 4 TNO crops within 1e-9 "
                             "(tests/data/fmi_octave.csv); properties (FMI(A; A, A) = 1)"),
-         FMI.fmi_pixel, native=())
+         FMI.fmi_pixel, native=(), fast=_NUMBA_ONLY)
 register(MetricCard("FMI_dct", "Feature mutual information on DCT coefficients (3x3 windows)", True, (0.0, 1.0), "",
                     "Haghighat & Razian, Fast-FMI, IEEE AICT 2014", (),
                     notes=f"whole-image orthonormal DCT-II (MATLAB dct2), then windows; {_FMI_QUIRKS}",
                     checked="Tang's analysis_fmi.m (feature 'dct', as tang2022 calls it) run in Octave on 4 TNO "
                             "crops within 1e-9 (tests/data/fmi_octave.csv)"),
-         FMI.fmi_dct, native=(T22,))
+         FMI.fmi_dct, native=(T22,), fast=_NUMBA_ONLY)
 register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (or averaged)", True, (0.0, 2.0), "",
                     "Wang, Simoncelli, Bovik, Asilomar 2003", ("ssim_combine",),
                     notes="5 scales, 11x11 Gaussian (1.5) 'valid', L = 255, 2x2 mean between scales (symmetric "
