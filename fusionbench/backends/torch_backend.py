@@ -11,8 +11,9 @@ is cheaper.
 Precision: in float64 every metric agrees with the NumPy reference within its registered budget
 (``fusionbench.metrics.REGISTRY[m].fast["torch"]``; the skimage-0.19 SSIM reproduces its float32
 steps). In float32 the budgets ``fast["torch-fp32"]`` (``FP32_RTOL``) apply
-(tests/test_backends_parity.py); VIFF and Nabf, whose per-pixel branches float32 would flip, always
-run in float64 on the float64 inputs. A registered metric without a torch kernel is scored per
+(tests/test_backends_parity.py); VIFF and Nabf, whose per-pixel branches float32 would flip, and
+Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE (exact zeros and ties; ``_torch_piella``) always run in float64 on
+the float64 inputs. A registered metric without a torch kernel is scored per
 triple by its reference kernel, with a ``ReferenceFallbackWarning``.
 """
 
@@ -26,6 +27,7 @@ import torch
 
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
+from fusionbench.backends import _torch_piella as P
 from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
 from fusionbench.errors import InputError
@@ -42,7 +44,8 @@ from fusionbench.metrics.registry import REGISTRY, get_metric
 # crops, full TNO 01 / VIFB carLight / MSRS 00537D triples (all profiles), 15 TNO and 18 VIFB
 # full-size triples and the MSRS and four LLVIP pairs (average and max fusion): Qcb 2.2e-5
 # (MSRS 00537D, where x*G4 crosses zero; elsewhere <= 1e-6), Qcv 3.1e-7. VIFF and Nabf run in
-# float64 on the float64 inputs (<= 6e-16).
+# float64 on the float64 inputs (<= 6e-16). So do Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE (<= 2.3e-15 on the
+# test crops, flat-window and degenerate cases; tests/test_backends_torch_piella.py).
 # The budgets are registered per metric (fusionbench/metrics/registry.py, fast["torch-fp32"]).
 FP32_RTOL = {name: m.fast["torch-fp32"] for name, m in REGISTRY.items() if "torch-fp32" in m.fast}
 # Qabf in float32 is discontinuous where the reference is: tang2022's [0,1] data (the sign of
@@ -545,6 +548,8 @@ _METRICS = {
     "EN": _en, "SD": _sd, "SF": _sf, "AG": _ag, "MI": _mi, "CC": _cc, "SCD": _scd, "VIF": _vif,
     "Qabf": _qabf, "SSIM": _ssim, "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "CE": _ce, "EI": _ei,
     "Qcb": _qcb, "Qcv": _qcv, "VIFF": _viff, "Nabf": _nabf,
+    # SSIM-window (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics, always float64
+    **P.KERNELS,
 }
 TORCH_METRICS = tuple(_METRICS)
 FALLBACK_METRICS = check_kernels("torch", _METRICS)  # registered metrics scored by the reference

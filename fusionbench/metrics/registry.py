@@ -209,21 +209,21 @@ register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF
                           "RFN-Nest); fusionbench sets the (co)variances of constant windows to exactly 0. "
                           "Nominally in [0, 1]; NaN for images under 11 pixels",
                     checked=f"{_MEFB}: 52 of 54 rows within 1e-9; the two others have flat source windows"),
-         S.qy, native=(M,), fast=_NUMBA_ONLY)
+         S.qy, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Qc", "Cvejic et al.'s covariance-weighted SSIM fusion quality", True, (-INF, INF), "",
                     "Cvejic, Loza, Bull, Canagarajah, Int. J. Signal Process. 2 (3) 2005", (),
                     notes="weights cov(A,F)/(cov(A,F)+cov(B,F)) clipped to 0 / 1 as in the toolbox; on windows where "
                           "a source is flat that ratio is decided by float64 rounding in the toolbox (differences "
                           "up to 2e-2 on TNO-42); fusionbench uses exact zeros there. NaN under 11 pixels",
                     checked=f"{_MEFB}: rows without flat source windows within 1e-9, the rest within 2e-2"),
-         S.qc, native=(M,), fast=_NUMBA_ONLY)
+         S.qc, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Qw", "Piella-Heijmans weighted fusion quality index", True, (-1.0, 1.0), "",
                     "Piella & Heijmans, Proc. ICIP 2003", ("qw_input",),
                     notes="qw_input='edges' (mefb): on Prewitt edge maps, what MEFB's metricsQw.m returns. "
                           "NaN under 11 pixels",
                     checked=f"{_MEFB}: 54 rows within 1e-9 (qw_input='edges'); 'image': Zheng Liu's metricPeilla.m "
                             "(sw = 2) run in Octave on 4 TNO crops within 1e-9 (tests/data/qw_octave.csv)"),
-         S.qw, native=(M,), fast=_NUMBA_ONLY)
+         S.qw, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Qe", "Piella-Heijmans edge-dependent fusion quality index (alpha = 1)", True, (-1.0, 1.0), "",
                     "Piella & Heijmans, Proc. ICIP 2003", (),
                     notes="Q_W(A, B, F) * Q_W(A', B', F') on Prewitt edge maps; MEFB's code returns only the second "
@@ -231,24 +231,24 @@ register(MetricCard("Qe", "Piella-Heijmans edge-dependent fusion quality index (
                     checked="the paper's formula: the product of the two Q_W forms, each checked against toolbox "
                             "output run in Octave (see Qw); properties (Q_E(A, A, A) = 1). Zheng Liu's sw = 3 "
                             "stops with an undefined variable, so no toolbox value of Q_E exists"),
-         S.qe, native=(), fast=_NUMBA_ONLY)
+         S.qe, native=(), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("NMI", "Hossny's normalised mutual information", True, (0.0, 2.0), "",
                     "Hossny, Nahavandi, Creighton, Electron. Lett. 44 (18) 2008", (),
                     notes="images stretched to 0..255 first (normalize1); NaN for a constant non-zero image",
                     checked=f"{_MEFB}: 2 rows within 1e-9"),
-         J.nmi, native=(M,), fast=_NUMBA_ONLY)
+         J.nmi, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Q_TE", "Tsallis-entropy fusion metric (q = 1.85)", True, (-INF, INF), "",
                     "Cvejic, Canagarajah, Bull, Electron. Lett. 42 (11) 2006", ("te_marginals",),
                     notes="te_marginals='mefb' reproduces MEFB's metricsTE.m, whose transposed marginals give values "
                           "in the thousands (12566 on TNO 01 DenseFuse); 'paper' follows the formula",
                     checked=f"{_MEFB}: 2 rows within 1e-9 (te_marginals='mefb'); 'paper' only differs in the index "
                             "order of the marginals"),
-         J.te, native=(M,), fast=_NUMBA_ONLY)
+         J.te, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Q_NCIE", "Nonlinear correlation information entropy", True, (0.0, 1.0), "",
                     "Wang, Shen, Jin, in Image Fusion (Stathaki ed.), Academic Press 2008", (),
                     notes="images stretched to 0..255 first (normalize1)",
                     checked=f"{_MEFB}: 2 rows within 1e-9"),
-         J.ncie, native=(M,), fast=_NUMBA_ONLY)
+         J.ncie, native=(M,), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("MEF_SSIM", "MEF-SSIM of F against the sources as an exposure stack", True, (-1.0, 1.0), "",
                     "Ma, Zeng, Wang, IEEE TIP 24 (11) 2015", ("mef_ssim_scales",),
                     notes="mef_ssim_scales=3 (mefb): MEFB's metricsMEF_SSIM (mef_ms_ssim), Tang's MS_SSIM; 1 "
