@@ -199,8 +199,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
          R.nabf, native=(C, T22, T23), fast=_budgets(1e-9, 1e-9))
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
-# Numba kernels for the SSIM-window (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE)
-# metrics (backends/_nb_piella.py); torch falls back to the reference for them.
+# Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI has a Numba kernel only.
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
