@@ -38,6 +38,21 @@ def test_variant_id():
     assert variant_id("sspfusion", "gff")[0] is None
 
 
+def test_every_trainable_ablation_has_a_switch_row():
+    """Every ablation a recipe can train resolves to a row of the grids' switch table (MSFE's
+    ``no_gan`` too, which its paper shows only qualitatively), so `plot ablation` accepts all the
+    bundled weights."""
+    import importlib
+
+    from fusionbench.methods.networks import NETWORKS
+    from fusionbench.report.ablation import switch_frame
+    for net in NETWORKS:
+        names = [f"{net}:{a}" for a in importlib.import_module(f"fusionbench.methods.networks.{net}").ABLATIONS]
+        assert all(variant_id(net, n)[0] for n in names), net
+        full = switch_frame(net, [net]).iloc[0]
+        assert (switch_frame(net, names) != full).any(axis=1).all(), net  # each row changes a switch
+
+
 def _results(means: dict, n_images=4):
     rows = []
     for method, level in means.items():

@@ -67,7 +67,7 @@ def test_package_compute_is_still_there():
 
 
 def test_entry_point_flushes_output_and_keeps_exit_codes(tmp_path):
-    """The console script leaves via ``os._exit`` (no interpreter teardown): what the command printed
+    """``fuse`` leaves via ``os._exit`` (no interpreter teardown): what the command printed
     must still arrive through a pipe, the file must be complete, and errors keep exit code 2."""
     run = [sys.executable, "-m", "fusionbench", "fuse", "--method", "average", "--vi", str(PAIR / "vi" / "00537D.png")]
     ok = subprocess.run(run + ["--ir", str(PAIR / "ir" / "00537D.png"), "--out", str(tmp_path / "f.png")],
@@ -78,6 +78,16 @@ def test_entry_point_flushes_output_and_keeps_exit_codes(tmp_path):
     bad = subprocess.run(run + ["--ir", str(tmp_path / "missing.png"), "--out", str(tmp_path / "g.png")],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "missing.png" in bad.stderr and not (tmp_path / "g.png").exists()
+
+
+def test_other_commands_exit_normally_and_clean_up_worker_pools(tmp_path):
+    """Only ``fuse`` skips the teardown: an ``evaluate`` on two worker processes must leave no
+    leaked semaphores behind (multiprocessing's resource tracker would warn on stderr)."""
+    res = subprocess.run([sys.executable, "-m", "fusionbench", "evaluate", "--method", "average", "--dataset", "msrs",
+                          "--metrics", "EN", "--jobs", "2", "--store", str(tmp_path / "s.sqlite"), "--no-progress"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "leaked" not in res.stderr, res.stderr[-2000:]
 
 
 def test_console_script_uses_the_fast_exit_entry():

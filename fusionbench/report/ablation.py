@@ -37,9 +37,10 @@ SWITCHES = {
         {"SFE": True, "SPF": True},
         {"ssp_full": {}, "ssp_no_sfe": {"SFE": False}, "ssp_no_spf": {"SPF": False}}),
     "msfe": (
-        {"dense dilated": True, "attention": True, "skips": True},
+        {"dense dilated": True, "attention": True, "skips": True, "GAN": True},
         {"msfe_full": {}, "msfe_no_dense_dilated": {"dense dilated": False},
-         "msfe_no_attention": {"attention": False}, "msfe_no_skips": {"skips": False}}),
+         "msfe_no_attention": {"attention": False}, "msfe_no_skips": {"skips": False},
+         "msfe_no_gan": {"GAN": False}}),  # no_gan: the paper shows it qualitatively, not in Table 2
 }
 _PREFIX = {"s2fnet": "s2f_", "smfnet": "smf_", "sspfusion": "ssp_", "msfe": "msfe_"}
 
