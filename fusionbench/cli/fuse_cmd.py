@@ -8,7 +8,9 @@ def register(sub):
     p.add_argument("--method", required=True, help="method name, e.g. average, s2fnet, sspfusion:no_sfe")
     p.add_argument("--ir", required=True, help="infrared image (or folder of images)")
     p.add_argument("--vi", required=True, help="visible image (or folder; paired by file name)")
-    p.add_argument("--out", required=True, help="output image (or folder when --ir is a folder)")
+    p.add_argument("--out", required=True,
+                   help="output image (or folder when --ir is a folder); the extension picks the format: "
+                        ".png, .bmp, .tif are lossless, .jpg is lossy (Pillow's quality 75) and changes the scores")
     p.add_argument("--device", default=None, help="torch device for networks (cpu, cuda, ...)")
     p.add_argument("--timings", action="store_true",
                    help="print the seconds spent loading the method, reading, fusing and writing to stderr "
