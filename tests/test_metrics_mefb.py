@@ -182,6 +182,27 @@ def test_fmi_matches_tangs_code_in_octave(backend):
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.feature)
 
 
+def _fmi_w_cases():
+    root = require_shared("data", "tno42")
+    ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "fmi_w_octave.csv"))
+    assert len(ref) == 8
+    for row in ref.itertuples():
+        crop = (slice(row.row0, row.row0 + row.height), slice(row.col0, row.col0 + row.width))
+        F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
+                   for parts in (("fused", row.method, row.image), ("ir", row.image), ("vi", row.image)))
+        yield row, F, A, B
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_fmi_w_matches_tangs_code_in_octave(backend):
+    """tests/data/fmi_w_octave.csv: Tang's analysis_fmi.m ('wavelet') in Octave with MATLAB's dwt2 and
+    dmey.mat, on 40 x 48 crops (sides shorter than the 101-sample extension: repeated reflection) and
+    120 x 136 crops."""
+    for row, F, A, B in _fmi_w_cases():
+        got = fb.compute(F, A, B, metrics=["FMI_w"], profile="tang2022", backend=backend)["FMI_w"]
+        assert got == pytest.approx(row.value, rel=RTOL), row.case
+
+
 def test_ms_ssim_matches_pytorch_msssim():
     """tests/data/ms_ssim_pytorch_msssim.json: pytorch_msssim's MS-SSIM on 192 x 256 TNO crops."""
     import json

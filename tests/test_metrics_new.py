@@ -91,7 +91,7 @@ def test_small_images_are_nan():
     assert not math.isnan(_score(A, A, A, "MEF_SSIM", mef_ssim_scales=1))
 
 
-@pytest.mark.parametrize("metric", ["FMI_pixel", "FMI_dct"])
+@pytest.mark.parametrize("metric", ["FMI_pixel", "FMI_dct", "FMI_w"])
 def test_fmi_identity_and_range(metric):
     A, B = _texture(seed=1), _texture(seed=2)
     assert _score(A, A, A, metric, profile="tang2022") == 1.0  # every window equals: 1 by definition

@@ -7,8 +7,8 @@ in a :class:`~fusionbench.backends.cache.SourceCache`, so scoring a second fused
 the same pair only computes the fused-image and cross terms.
 
 The metrics with a Numba kernel (MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE,
-Q_NCIE, FMI_pixel, FMI_dct in ``numba_extra``; Qcb and Qcv take their FFTs from ``numpy.fft`` and
-FMI_dct its DCT from ``scipy.fft``, Numba has none) are those
+Q_NCIE, FMI_pixel, FMI_dct, FMI_w in ``numba_extra``; Qcb and Qcv take their FFTs from ``numpy.fft``,
+FMI_dct its DCT from ``scipy.fft`` and FMI_w its wavelet sub-bands from the reference, Numba has none) are those
 whose registration
 (``fusionbench.metrics.registry``) names ``numba``; they agree with the reference within the
 registered budget (tests/test_backends_parity.py, test_backends_fullsize.py,

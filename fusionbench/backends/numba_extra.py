@@ -1,5 +1,6 @@
 """Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE,
-FMI_pixel and FMI_dct: ``EXTRA_KERNELS[name](t)``.
+FMI_pixel, FMI_dct and FMI_w, and Qp (the reference's code with its sources' phase congruency
+cached): ``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
 options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
@@ -15,8 +16,8 @@ the same pair needs only F's transforms; this moves Qcv by ~1e-15 relative.
 The SSIM-window metrics Qy, Qc, Qw, Qe (kernels in :mod:`fusionbench.backends._nb_piella`) keep
 each source plane's Gaussian means, variances and flat-window masks (and its Prewitt edge map) in
 the source cache; the joint-histogram metrics NMI, Q_TE, Q_NCIE keep its ``normalize1`` levels; FMI keeps its
-feature plane (for FMI_dct its whole-image DCT, from ``scipy.fft`` as in the reference; the windows
-run in :mod:`fusionbench.backends._nb_fmi`).
+feature plane (for FMI_dct its whole-image DCT, from ``scipy.fft``, for FMI_w the Discrete Meyer
+sub-bands, from the reference's ``dwt2``; the windows run in :mod:`fusionbench.backends._nb_fmi`).
 """
 
 from __future__ import annotations
@@ -340,13 +341,26 @@ def _fmi(kind):
     return kernel
 
 
+# --- Qp (phase congruency) ---------------------------------------------------------------------
+
+def _qp(t):
+    """The reference's Q_P with each source's phase congruency and moments kept in the source cache
+    (a second method on the pair computes F's only; the FFTs are numpy's, Numba has none)."""
+    from fusionbench.metrics.reference import phase as PH
+    if min(t.F.shape) < 11:
+        return float("nan")
+    return PH.qp_from_maps(*t.both("qp_pc", lambda x: PH.phase_congruency(np.asarray(x, dtype=np.float64))))
+
+
 EXTRA_KERNELS = {
     "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
     "Qcb": _qcb, "Qcv": _qcv, "Qy": _qy, "Qc": _qc, "Qw": _qw, "Qe": _qe,
     "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie, "FMI_pixel": _fmi("none"), "FMI_dct": _fmi("dct"),
+    "FMI_w": _fmi("wavelet"), "Qp": _qp,
 }
 
 # rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
 EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
               "Qcv": 16.0, "Qy": 12.0, "Qc": 10.0, "Qw": 12.0, "Qe": 24.0, "NMI": 2.0, "Q_TE": 3.0,
-              "Q_NCIE": 3.0, "FMI_pixel": 300.0, "FMI_dct": 300.0}
+              "Q_NCIE": 3.0, "FMI_pixel": 300.0, "FMI_dct": 300.0,
+              "FMI_w": 600.0, "Qp": 700.0}

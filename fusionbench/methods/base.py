@@ -8,7 +8,6 @@ import numpy as np
 
 from fusionbench.colour import merge_fused, split_for_fusion
 
-
 _SEED = re.compile(r"@seed(\d+)$")
 
 

@@ -87,9 +87,8 @@ _TANG2022_FULL = (
     _col("FMI_pixel", missing="analysis_fmi's default feature 'edge' (MATLAB edge(): Sobel with an automatic "
                               "threshold and thinning) has no port; fusionbench's FMI_pixel is feature 'none'"),
     _col("FMI_dct", "FMI_dct", _TANG_OCTAVE.format("analysis_fmi.m (feature 'dct')", "fmi_octave.csv")),
-    _col("FMI_w", missing="analysis_fmi with feature 'wavelet' (MATLAB dwt2 'dmey') has no port: MATLAB's "
-                          "Discrete Meyer filter has 102 taps, PyWavelets' 'dmey' 62 (PyWavelets issue #261), "
-                          "so a PyWavelets port would change the feature maps' size and values"),
+    _col("FMI_w", "FMI_w", _TANG_OCTAVE.format("analysis_fmi.m (feature 'wavelet') with MATLAB's dwt2.m and "
+                                                "dmey.mat", "fmi_w_octave.csv")),
 )
 
 METRIC_TABLES = MappingProxyType({

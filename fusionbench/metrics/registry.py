@@ -200,7 +200,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
 # Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
-# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI has a Numba kernel only.
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI and Qp have a Numba kernel only
+# (Qp: the reference code with source caching).
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
@@ -276,6 +277,15 @@ register(MetricCard("FMI_dct", "Feature mutual information on DCT coefficients (
                     checked="Tang's analysis_fmi.m (feature 'dct', as tang2022 calls it) run in Octave on 4 TNO "
                             "crops within 1e-9 (tests/data/fmi_octave.csv)"),
          FMI.fmi_dct, native=(T22,), fast=_NUMBA_ONLY)
+register(MetricCard("FMI_w", "Feature mutual information on Discrete Meyer wavelet coefficients (3x3 windows)",
+                    True, (0.0, 1.0), "", "Haghighat & Razian, Fast-FMI, IEEE AICT 2014", (),
+                    notes="one level of MATLAB dwt2(x, 'dmey') (the toolbox's 102-tap Discrete Meyer filter, "
+                          "'sym' extension), sub-bands tiled [cA, cH; cV, cD] and scaled to [0, 1] (Tang's "
+                          f"rerange), then windows; {_FMI_QUIRKS}",
+                    checked="Tang's analysis_fmi.m (feature 'wavelet', as tang2022 calls it) run in Octave with "
+                            "MATLAB's own dwt2.m, wextend.m, wconv2.m, orthfilt.m, qmf.m and dmey.mat on 8 TNO "
+                            "crops (40x48 and 120x136) within 1e-9 (tests/data/fmi_w_octave.csv)"),
+         FMI.fmi_w, native=(T22,), fast=_NUMBA_ONLY)
 register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (or averaged)", True, (0.0, 2.0), "",
                     "Wang, Simoncelli, Bovik, Asilomar 2003", ("ssim_combine",),
                     notes="5 scales, 11x11 Gaussian (1.5) 'valid', L = 255, 2x2 mean between scales (symmetric "
@@ -291,7 +301,7 @@ register(MetricCard("Qp", "Zhao et al.'s phase-congruency fusion quality", True,
                     (), notes="phase congruency and its moments by Kovesi's phasecong3 (4 scales, 6 orientations); "
                               "NaN under 11 pixels and for constant images",
                     checked=f"{_MEFB}: 1 row within 1e-9 (7e-14); Octave runs on crops (tests/data/qp_octave.csv)"),
-         PH.qp, native=(M,))
+         PH.qp, native=(M,), fast=_NUMBA_ONLY)
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})

@@ -37,9 +37,9 @@ _OLD_KEYS = ("baseline_average", "baseline_set")  # written by the per-card scor
 
 def split_name(name: str):
     """``"sspfusion:no_sfe"`` -> ``("sspfusion", "no_sfe")``; only the trained networks have cards."""
+    from fusionbench.methods.base import seed_suffix, split_seed
     from fusionbench.methods.networks import NETWORKS
     from fusionbench.methods.registry import canonical_name
-    from fusionbench.methods.base import seed_suffix, split_seed
     spec, seed = split_seed(canonical_name(name))
     method, _, ablation = spec.partition(":")
     ablation = (ablation + seed_suffix(seed)) or None

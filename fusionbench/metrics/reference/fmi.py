@@ -5,7 +5,9 @@ For every 3 x 3 window the features of a source X and of F are min-max normalise
 mix of the Frechet bound (upper for positive correlation, lower for negative) and independence
 that has their Pearson correlation. ``FMI_XF = 2 I(X; F) / (H(X) + H(F))`` per window (1 where the
 two windows are equal), averaged over both sources and all windows. Follows
-``analysis_fmi.m`` of Tang's evaluation toolbox (Haghighat's code) step by step.
+``analysis_fmi.m`` of Tang's evaluation toolbox (Haghighat's code) step by step. Features: the
+pixels (``'none'``), the whole-image DCT (``'dct'``) or one level of MATLAB's ``dwt2(x, 'dmey')``
+(``'wavelet'``, :mod:`fusionbench.metrics.reference.wavelet`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft
+
+from fusionbench.metrics.reference.wavelet import dwt2_dmey
 
 W = 3
 L = W * W
@@ -84,11 +88,20 @@ def _fmi_windows(xs, fs, same):
     return np.where(same, 1.0, out)
 
 
+def _rerange(x):
+    """Tang's ``rerange``: the whole map scaled to [0, 1] (all ones when flat)."""
+    lo, hi = x.min(), x.max()
+    return np.ones_like(x) if hi == lo else (x - lo) / (hi - lo)
+
+
 def _feature(x, kind):
     if kind == "none":
         return np.asarray(x, dtype=np.float64)
     if kind == "dct":
         return fft.dctn(np.asarray(x, dtype=np.float64), type=2, norm="ortho")
+    if kind == "wavelet":
+        a, h, v, d = dwt2_dmey(x)
+        return _rerange(np.block([[a, h], [v, d]]))
     raise ValueError(f"unknown FMI feature {kind!r}")
 
 
@@ -130,3 +143,17 @@ def fmi_dct(F, A, B, opts) -> float:
     M. Haghighat, M. A. Razian, "Fast-FMI: non-reference image fusion metric", IEEE AICT 2014.
     """
     return fmi_value(F, A, B, "dct")
+
+
+def fmi_w(F, A, B, opts) -> float:
+    """FMI on Discrete Meyer wavelet coefficients (MATLAB ``dwt2(x, 'dmey')``), 3 x 3 windows.
+
+    The four sub-bands of one decomposition level, tiled ``[cA, cH; cV, cD]`` and scaled to [0, 1]
+    over the whole tile (Tang's ``rerange``), are the feature map; with the 102-tap filter it is
+    ``2 floor((h + 101) / 2)`` by ``2 floor((w + 101) / 2)``, larger than the image.
+
+    References
+    ----------
+    M. Haghighat, M. A. Razian, "Fast-FMI: non-reference image fusion metric", IEEE AICT 2014.
+    """
+    return fmi_value(F, A, B, "wavelet")

@@ -10,6 +10,8 @@ feature pixels; Q_P is the product of the three averages.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import ndimage
 
@@ -32,10 +34,12 @@ def _lowpass(rows, cols, cutoff=0.45, order=15):
     return np.fft.fftshift(1.0 / (1.0 + (r / cutoff) ** (2 * order)))
 
 
-def phase_congruency(im):
-    """(PC, M, m): phase congruency and its maximum / minimum moments (Kovesi's phasecong3 defaults)."""
-    rows, cols = im.shape
-    imagefft = np.fft.fft2(im)
+@functools.lru_cache(maxsize=1)
+def _filter_bank(rows, cols):
+    """What phasecong3 derives from the image size alone: the log-Gabor radial filters (one per
+    scale), the angular spread of each orientation and, per orientation, the noise model's
+    constants (the first scale's filter energy and the spatial filters' energy sums). Cached for
+    the last size: a dataset's images mostly share one, and these cost 24 inverse FFTs."""
     x, y = np.meshgrid(_axis(cols), _axis(rows))
     radius = np.sqrt(x * x + y * y)
     radius[rows // 2, cols // 2] = 1.0
@@ -48,29 +52,44 @@ def phase_congruency(im):
         fo = 1.0 / (MIN_WAVELENGTH * MULT ** s)
         lg = np.exp(-(np.log(radius / fo)) ** 2 / (2 * np.log(SIGMA_ONF) ** 2)) * lp
         lg[0, 0] = 0.0
+        lg.flags.writeable = False
         log_gabor.append(lg)
     theta_sigma = np.pi / NORIENT / D_THETA_ON_SIGMA
-    total_energy = np.zeros((rows, cols))
-    total_sum_an = np.zeros((rows, cols))
-    covx2, covy2, covxy = (np.zeros((rows, cols)) for _ in range(3))
+    orients = []
     for o in range(NORIENT):
         angl = o * np.pi / NORIENT
         ds = sin_t * np.cos(angl) - cos_t * np.sin(angl)
         dc = cos_t * np.cos(angl) + sin_t * np.sin(angl)
         spread = np.exp(-np.abs(np.arctan2(ds, dc)) ** 2 / (2 * theta_sigma ** 2))
+        spread.flags.writeable = False
+        filts = [lg * spread for lg in log_gabor]
+        spatial = [np.real(np.fft.ifft2(f)) * np.sqrt(rows * cols) for f in filts]
+        em_n = np.sum(filts[0] ** 2)
+        sum_an2 = sum(np.sum(f ** 2) for f in spatial)
+        sum_aiaj = sum(np.sum(spatial[i] * spatial[j]) for i in range(NSCALE - 1) for j in range(i + 1, NSCALE))
+        orients.append((angl, spread, em_n, sum_an2, sum_aiaj))
+    return tuple(log_gabor), tuple(orients)
+
+
+def phase_congruency(im):
+    """(PC, M, m): phase congruency and its maximum / minimum moments (Kovesi's phasecong3 defaults)."""
+    rows, cols = im.shape
+    imagefft = np.fft.fft2(im)
+    log_gabor, orients = _filter_bank(rows, cols)
+    total_energy = np.zeros((rows, cols))
+    total_sum_an = np.zeros((rows, cols))
+    covx2, covy2, covxy = (np.zeros((rows, cols)) for _ in range(3))
+    for angl, spread, em_n, sum_an2, sum_aiaj in orients:
         sum_e, sum_o, sum_an = (np.zeros((rows, cols)) for _ in range(3))
-        eo, ifft_filters = [], []
+        eo = []
         for s in range(NSCALE):
-            filt = log_gabor[s] * spread
-            ifft_filters.append(np.real(np.fft.ifft2(filt)) * np.sqrt(rows * cols))
-            r = np.fft.ifft2(imagefft * filt)
+            r = np.fft.ifft2(imagefft * (log_gabor[s] * spread))
             eo.append(r)
             an = np.abs(r)
             sum_an += an
             sum_e += r.real
             sum_o += r.imag
             if s == 0:
-                em_n = np.sum(filt ** 2)
                 max_an = an
             else:
                 max_an = np.maximum(max_an, an)
@@ -82,9 +101,6 @@ def phase_congruency(im):
             energy += e * mean_e + od * mean_o - np.abs(e * mean_o - od * mean_e)
         mean_e2n = -np.median(np.abs(eo[0]) ** 2) / np.log(0.5)
         noise_power = mean_e2n / em_n
-        sum_an2 = sum(np.sum(f ** 2) for f in ifft_filters)
-        sum_aiaj = sum(np.sum(ifft_filters[i] * ifft_filters[j])
-                       for i in range(NSCALE - 1) for j in range(i + 1, NSCALE))
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + K_NOISE * np.sqrt((2 - np.pi / 2) * tau ** 2)) / 1.7
         energy = np.maximum(energy - threshold, 0.0)
@@ -140,9 +156,12 @@ def qp(F, A, B, opts) -> float:
     """
     if min(F.shape) < 11:
         return float("nan")
-    pa, Ma, ma = phase_congruency(np.asarray(A, dtype=np.float64))
-    pb, Mb, mb = phase_congruency(np.asarray(B, dtype=np.float64))
-    pf, Mf, mf = phase_congruency(np.asarray(F, dtype=np.float64))
+    return qp_from_maps(*(phase_congruency(np.asarray(x, dtype=np.float64)) for x in (A, B, F)))
+
+
+def qp_from_maps(a, b, f):
+    """Q_P from the (PC, M, m) triples of A, B and F (:func:`phase_congruency`)."""
+    (pa, Ma, ma), (pb, Mb, mb), (pf, Mf, mf) = a, b, f
     pick = pa > pb
     p_max, M_max, m_max = (np.where(pick, a, b) for a, b in ((pa, pb), (Ma, Mb), (ma, mb)))
     m1, m2, m3 = pa > 0.1, pb > 0.1, p_max > 0.1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from fusionbench.methods.networks.recipe_base import Recipe
 from fusionbench.methods.networks.smfnet.losses import stage1_loss, stage2_loss
 from fusionbench.methods.networks.smfnet.model import ARCH_KEYS, SMFNet
-from fusionbench.methods.networks.recipe_base import Recipe
 
 _COMMON = dict(
     bfe_blocks=2, bfe_depth=2, dilations=(4, 8, 16),

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from fusionbench.methods.networks.common import sobel, ssim
-from fusionbench.methods.networks.sspfusion.model import SSPFusion, structure_map
 from fusionbench.methods.networks.recipe_base import Recipe
+from fusionbench.methods.networks.sspfusion.model import SSPFusion, structure_map
 
 ABLATION_SWITCHES = {"no_sfe": {"use_sfe": False}, "no_spf": {"use_spf": False}}
 
