@@ -155,3 +155,24 @@ def test_fmi_exact_tests_of_the_toolbox():
     bad = _mismatches([(f"fmi{k}", F, A, B, prof) for k, (F, A, B) in enumerate(triples)
                        for prof in ("tang2022", "cddfuse")], ["FMI_pixel", "FMI_dct", "FMI_w"])
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("metric", ["MEF_SSIM", "Qp"])
+def test_cached_source_terms_follow_the_pair(metric):
+    """MEF_SSIM keeps its pair terms under A's entry keyed by B's content, Qp each source's phase
+    congruency: one shared cache scoring (F, A, B1), (F, A, B2), (F2, A, B1) must equal the
+    reference each time (no stale term from another pair)."""
+    rng = np.random.default_rng(3)
+    A = rng.integers(0, 256, (48, 56)).astype(np.float64)
+    B1 = np.round(np.clip(0.5 * A + rng.normal(0, 30, A.shape) + 50, 0, 255))
+    B2 = np.round(np.clip(255 - A + rng.normal(0, 10, A.shape), 0, 255))
+    F, F2 = np.round((A + B1) / 2), np.round(np.maximum(A, B2))
+    cache, finite = SourceCache(), 0
+    for prof in ("mefb", "tang2022"):
+        opts = PROFILES[prof].options
+        for G, X, Y in ((F, A, B1), (F, A, B2), (F2, A, B1), (F2, B2, A)):
+            got = float(EXTRA_KERNELS[metric](_Triple(G, X, Y, opts, cache)))
+            ref = float(KERNELS[metric](G, X, Y, opts))
+            assert got == ref or (np.isnan(got) and np.isnan(ref)), (prof, metric)
+            finite += np.isfinite(ref)
+    assert finite >= 4

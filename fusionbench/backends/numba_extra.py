@@ -1,5 +1,5 @@
 """Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE,
-FMI_pixel, FMI_dct and FMI_w, and Qp (the reference's code with its sources' phase congruency
+FMI_pixel, FMI_dct and FMI_w, and Qp and MEF_SSIM (the reference's code with the sources' part
 cached): ``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
@@ -352,15 +352,31 @@ def _qp(t):
     return PH.qp_from_maps(*t.both("qp_pc", lambda x: PH.phase_congruency(np.asarray(x, dtype=np.float64))))
 
 
+# --- MEF_SSIM --------------------------------------------------------------------------------
+
+def _mef_ssim(t):
+    """The reference's MEF-SSIM with the sources' terms of every scale (desired-structure weights,
+    its variance, flat windows, Gaussian means) cached for the pair, under A's entry keyed by B's
+    content: a second method on the pair filters only F."""
+    from fusionbench.metrics.reference import mef_ssim as MS
+    scales = int(t.opts["mef_ssim_scales"])
+    if not MS.fits(t.F.shape, scales):
+        return float("nan")
+    pyramid = t.src("A", ("mef_ssim", t.eb.key, scales),
+                    lambda A: MS.source_pyramid([np.asarray(A, dtype=np.float64),
+                                                 np.asarray(t.B, dtype=np.float64)], scales))
+    return MS.mef_ssim_from_terms(pyramid, np.asarray(t.F, dtype=np.float64))
+
+
 EXTRA_KERNELS = {
     "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
     "Qcb": _qcb, "Qcv": _qcv, "Qy": _qy, "Qc": _qc, "Qw": _qw, "Qe": _qe,
     "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie, "FMI_pixel": _fmi("none"), "FMI_dct": _fmi("dct"),
-    "FMI_w": _fmi("wavelet"), "Qp": _qp,
+    "FMI_w": _fmi("wavelet"), "Qp": _qp, "MEF_SSIM": _mef_ssim,
 }
 
 # rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
 EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
               "Qcv": 16.0, "Qy": 12.0, "Qc": 10.0, "Qw": 12.0, "Qe": 24.0, "NMI": 2.0, "Q_TE": 3.0,
               "Q_NCIE": 3.0, "FMI_pixel": 300.0, "FMI_dct": 300.0,
-              "FMI_w": 600.0, "Qp": 700.0}
+              "FMI_w": 600.0, "Qp": 700.0, "MEF_SSIM": 200.0}

@@ -200,8 +200,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
 # Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
-# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI and Qp have a Numba kernel only
-# (Qp: the reference code with source caching).
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI, Qp and MEF_SSIM have a Numba kernel
+# only (Qp, MEF_SSIM: the reference code with the sources' part cached).
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
@@ -258,7 +258,7 @@ register(MetricCard("MEF_SSIM", "MEF-SSIM of F against the sources as an exposur
                           "negative (MATLAB's product of powers turns complex there)",
                     checked=f"{_MEFB}: 1 row within 1e-9 (3 scales); Tang's mef_ssim.m and analysis_ms_ssim.m run "
                             "in Octave on 4 TNO crops, 1 and 3 scales, within 1e-9 (tests/data/mef_ssim_octave.csv)"),
-         MS.mef_ssim, native=(T22, M))
+         MS.mef_ssim, native=(T22, M), fast=_NUMBA_ONLY)
 _FMI_QUIRKS = ("follows Tang's analysis_fmi.m (Haghighat's code) on [0,1] images, including its exact-zero "
                "tests (a flat window's pdf can be 1 ulp off its mean, giving correlation +-1) and its reuse of "
                "F's normalised window when testing B's window for equality (an all-white B window equals a "
