@@ -148,7 +148,8 @@ MEF_CROPS = {"tno01": ("01.png", (slice(150, 246), slice(200, 328))),
              "tno03": ("03.png", (slice(100, 196), slice(100, 228)))}
 
 
-def test_mef_ssim_matches_tangs_code_in_octave():
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_mef_ssim_matches_tangs_code_in_octave(backend):
     """tests/data/mef_ssim_octave.csv: Tang's mef_ssim.m (1 scale) and analysis_ms_ssim.m (3 scales)
     run in Octave on TNO crops (tests/data/README.md); tang2022 uses 1 scale, mefb 3."""
     root = require_shared("data", "tno42")
@@ -160,7 +161,7 @@ def test_mef_ssim_matches_tangs_code_in_octave():
         F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
                    for parts in (("fused", method, image), ("ir", image), ("vi", image)))
         profile = "tang2022" if row.scales == 1 else "mefb"
-        got = fb.compute(F, A, B, metrics=["MEF_SSIM"], profile=profile, backend="numpy")["MEF_SSIM"]
+        got = fb.compute(F, A, B, metrics=["MEF_SSIM"], profile=profile, backend=backend)["MEF_SSIM"]
         assert got == pytest.approx(row.value, rel=RTOL), (row.case, row.scales)
 
 
@@ -234,7 +235,8 @@ def test_qw_image_matches_liu_code_in_octave():
         assert got == pytest.approx(row.value, rel=RTOL), row.case
 
 
-def test_qp_matches_mefb_code_in_octave():
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_qp_matches_mefb_code_in_octave(backend):
     """tests/data/qp_octave.csv: MEFB's metricsQp.m in Octave on 96 x 128 TNO crops."""
     root = require_shared("data", "tno42")
     ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "qp_octave.csv"))
@@ -244,5 +246,5 @@ def test_qp_matches_mefb_code_in_octave():
         image, crop = MEF_CROPS[tag]
         F, A, B = (to_gray(load(os.path.join(root, *parts), "x", quantize="round_away"), "matlab")[crop]
                    for parts in (("fused", method, image), ("ir", image), ("vi", image)))
-        got = fb.compute(F, A, B, metrics=["Qp"], profile="mefb", backend="numpy")["Qp"]
+        got = fb.compute(F, A, B, metrics=["Qp"], profile="mefb", backend=backend)["Qp"]
         assert got == pytest.approx(row.value, rel=RTOL), row.case

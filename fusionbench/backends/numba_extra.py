@@ -1,6 +1,6 @@
 """Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE,
-FMI_pixel, FMI_dct and FMI_w, and Qp and MEF_SSIM (the reference's code with the sources' part
-cached): ``EXTRA_KERNELS[name](t)``.
+FMI_pixel, FMI_dct, FMI_w and Qp (phase congruency in :mod:`fusionbench.backends._nb_phase`), and
+MEF_SSIM (the reference's code with the sources' part cached): ``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
 options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
@@ -344,12 +344,14 @@ def _fmi(kind):
 # --- Qp (phase congruency) ---------------------------------------------------------------------
 
 def _qp(t):
-    """The reference's Q_P with each source's phase congruency and moments kept in the source cache
-    (a second method on the pair computes F's only; the FFTs are numpy's, Numba has none)."""
+    """Q_P with phase congruency from :mod:`fusionbench.backends._nb_phase` (each source's kept in
+    the source cache: a second method on the pair computes F's only) and the reference's local
+    correlations."""
+    from fusionbench.backends._nb_phase import phase_congruency
     from fusionbench.metrics.reference import phase as PH
     if min(t.F.shape) < 11:
         return float("nan")
-    return PH.qp_from_maps(*t.both("qp_pc", lambda x: PH.phase_congruency(np.asarray(x, dtype=np.float64))))
+    return PH.qp_from_maps(*t.both("qp_pc", lambda x: phase_congruency(np.asarray(x, dtype=np.float64))))
 
 
 # --- MEF_SSIM --------------------------------------------------------------------------------
