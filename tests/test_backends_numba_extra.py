@@ -157,13 +157,13 @@ def test_fmi_exact_tests_of_the_toolbox():
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("metric", ["MEF_SSIM", "Qp"])
+@pytest.mark.parametrize("metric", ["MEF_SSIM", "Qp", "MS_SSIM"])
 def test_cached_source_terms_follow_the_pair(metric):
-    """MEF_SSIM keeps its pair terms under A's entry keyed by B's content, Qp each source's phase
-    congruency: one shared cache scoring (F, A, B1), (F, A, B2), (F2, A, B1) must agree with the
-    reference each time (no stale term from another pair)."""
+    """MEF_SSIM keeps its pair terms under A's entry keyed by B's content, Qp and MS_SSIM each source's
+    maps: one shared cache scoring (F, A, B1), (F, A, B2), (F2, A, B1) must agree with the reference
+    each time (no stale term from another pair)."""
     rng = np.random.default_rng(3)
-    A = rng.integers(0, 256, (48, 56)).astype(np.float64)
+    A = rng.integers(0, 256, (176, 180)).astype(np.float64)  # MS_SSIM's 5 scales need 176
     B1 = np.round(np.clip(0.5 * A + rng.normal(0, 30, A.shape) + 50, 0, 255))
     B2 = np.round(np.clip(255 - A + rng.normal(0, 10, A.shape), 0, 255))
     F, F2 = np.round((A + B1) / 2), np.round(np.maximum(A, B2))

@@ -1,6 +1,6 @@
 """Numba ports of MSE, PSNR, RMSE, VIFF, Nabf, Qcb, Qcv, Qy, Qc, Qw, Qe, NMI, Q_TE, Q_NCIE,
 FMI_pixel, FMI_dct, FMI_w and Qp (phase congruency in :mod:`fusionbench.backends._nb_phase`), and
-MEF_SSIM (the reference's code with the sources' part cached): ``EXTRA_KERNELS[name](t)``.
+MEF_SSIM and MS_SSIM (the reference's code with the sources' part cached): ``EXTRA_KERNELS[name](t)``.
 
 ``t`` is the ``_Triple`` of :mod:`fusionbench.backends.numba_backend` (planes ``t.F, t.A, t.B``,
 options ``t.opts``, cached intermediates via ``t.src``, ``t.fused``, ``t.both``). Kept in the
@@ -370,15 +370,31 @@ def _mef_ssim(t):
     return MS.mef_ssim_from_terms(pyramid, np.asarray(t.F, dtype=np.float64))
 
 
+# --- MS_SSIM -----------------------------------------------------------------------------------
+
+def _ms_ssim(t):
+    """The reference's MS-SSIM with each source's five scales (plane, mean, variance) cached."""
+    from fusionbench.metrics.reference import msssim as MSS
+    if not MSS.fits(t.F.shape):
+        return float("nan")
+    g = MSS._window()
+    a, b = (t.src(w, "ms_ssim", lambda x: MSS.reference_levels(np.asarray(x, dtype=np.float64), g)) for w in "AB")
+    F = np.asarray(t.F, dtype=np.float64)
+    s = MSS.ms_ssim_from_levels(F, a, g) + MSS.ms_ssim_from_levels(F, b, g)
+    return float(s if t.opts["ssim_combine"] == "sum" else s / 2.0)
+
+
 EXTRA_KERNELS = {
     "MSE": _mse, "PSNR": _psnr, "RMSE": _rmse, "VIFF": _viff, "Nabf": _nabf,
     "Qcb": _qcb, "Qcv": _qcv, "Qy": _qy, "Qc": _qc, "Qw": _qw, "Qe": _qe,
     "NMI": _nmi, "Q_TE": _te, "Q_NCIE": _ncie, "FMI_pixel": _fmi("none"), "FMI_dct": _fmi("dct"),
     "FMI_w": _fmi("wavelet"), "Qp": _qp, "MEF_SSIM": _mef_ssim,
+    "MS_SSIM": _ms_ssim,
 }
 
 # rough single-core cost at 480x640 (ms, first method), for numba_backend's thread balancing
 EXTRA_COST = {"MSE": 0.3, "PSNR": 0.3, "RMSE": 0.2, "VIFF": 11.0, "Nabf": 14.0, "Qcb": 32.0,
               "Qcv": 16.0, "Qy": 12.0, "Qc": 10.0, "Qw": 12.0, "Qe": 24.0, "NMI": 2.0, "Q_TE": 3.0,
               "Q_NCIE": 3.0, "FMI_pixel": 300.0, "FMI_dct": 300.0,
-              "FMI_w": 600.0, "Qp": 700.0, "MEF_SSIM": 200.0}
+              "FMI_w": 600.0, "Qp": 700.0, "MEF_SSIM": 200.0,
+              "MS_SSIM": 70.0}

@@ -21,6 +21,16 @@ def _fmt_range(r):
     return f"[{r[0]:g}, {r[1]:g}]"
 
 
+def _fast_line(fast) -> str:
+    """The backends with a kernel (and their budgets), then those that run the reference instead."""
+    from fusionbench.metrics.registry import FAST_BACKENDS
+    if not fast:
+        return "none: every backend scores it with the float64 reference (with a warning)"
+    rest = [b for b in FAST_BACKENDS if b not in fast]
+    return ", ".join(f"{b} (rtol {t:g})" for b, t in fast.items()) + (
+        f"; {', '.join(rest)}: the float64 reference (with a warning)" if rest else "")
+
+
 def _card(name) -> int:
     from fusionbench.metrics import get_metric
     m = get_metric(name)
@@ -28,8 +38,7 @@ def _card(name) -> int:
     rows = [("name", f"{c.name} {c.arrow} {c.long_name}"), ("range", _fmt_range(c.range)), ("unit", c.unit or "-"),
             ("reference", c.reference or "-"), ("options", ", ".join(c.parameters) or "-"),
             ("native in", ", ".join(m.native) or "- (no profile's toolbox defines it)"),
-            ("fast backends", ", ".join(f"{b} (rtol {t:g})" for b, t in m.fast.items())
-             or "none: every backend scores it with the float64 reference (with a warning)"),
+            ("fast backends", _fast_line(m.fast)),
             ("checked against", c.checked or "-"), ("notes", c.notes or "-")]
     print(tabulate(rows, tablefmt="plain", maxcolwidths=[None, 90]))
     return 0

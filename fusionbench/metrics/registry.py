@@ -200,8 +200,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
 # Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
-# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI, Qp and MEF_SSIM have a Numba kernel
-# only (MEF_SSIM: the reference code with the sources' part cached).
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI, Qp, MEF_SSIM and MS_SSIM have a
+# Numba kernel only (MEF_SSIM, MS_SSIM: the reference code with the sources' part cached).
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
@@ -295,7 +295,7 @@ register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (
                     checked="pytorch_msssim 1.0.0 (float64 tensors) on 8 TNO crops: within 1e-12 with its float32 "
                             "Gaussian window, 1e-4 with the float64 one (tests/data/ms_ssim_pytorch_msssim.json); "
                             "properties (identity 1 per source)"),
-         MSS.ms_ssim, native=())
+         MSS.ms_ssim, native=(), fast=_NUMBA_ONLY)
 register(MetricCard("Qp", "Zhao et al.'s phase-congruency fusion quality", True, (-1.0, 1.0), "",
                     "Zhao, Laganiere, Liu, Int. J. Innov. Comput. Inf. Control 3 (6A) 2007; Kovesi, Videre 1999",
                     (), notes="phase congruency and its moments by Kovesi's phasecong3 (4 scales, 6 orientations); "

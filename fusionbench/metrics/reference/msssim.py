@@ -23,20 +23,43 @@ def ms_ssim_pair(x, y, *, window=None) -> float:
     A negative scale term counts as 0 (so the value is 0), as pytorch_msssim's ``relu`` does; its real
     power would be undefined. ``window``: the 1-D Gaussian (default: 11 taps, sigma 1.5, float64).
     """
-    levels = len(WEIGHTS)
-    if min(x.shape) < 11 * 2 ** (levels - 1):
+    if not fits(x.shape):
         return float("nan")
-    g = gaussian_1d(11, 1.5) if window is None else np.asarray(window, dtype=np.float64)
+    g = _window(window)
+    return ms_ssim_from_levels(x, reference_levels(y, g), g)
+
+
+def fits(shape) -> bool:
+    """Whether the coarsest of the five scales still holds an 11 x 11 window."""
+    return min(shape) >= 11 * 2 ** (len(WEIGHTS) - 1)
+
+
+def _window(window=None):
+    return gaussian_1d(11, 1.5) if window is None else np.asarray(window, dtype=np.float64)
+
+
+def reference_levels(y, g):
+    """[(plane, Gaussian mean, variance)] of ``y`` at each scale: what MS-SSIM takes from it alone."""
+    out = []
+    for level in range(len(WEIGHTS)):
+        my = filter2_valid(y, g)
+        out.append((y, my, filter2_valid(y * y, g) - my * my))
+        if level < len(WEIGHTS) - 1:
+            y = _down2(y)
+    return out
+
+
+def ms_ssim_from_levels(x, levels, g) -> float:
+    """MS-SSIM of ``x`` against a plane given by its :func:`reference_levels`."""
     terms = []
-    for level in range(levels):
-        mx, my = filter2_valid(x, g), filter2_valid(y, g)
+    for level, (y, my, vy) in enumerate(levels):
+        mx = filter2_valid(x, g)
         vx = filter2_valid(x * x, g) - mx * mx
-        vy = filter2_valid(y * y, g) - my * my
         vxy = filter2_valid(x * y, g) - mx * my
         cs = (2 * vxy + _C2) / (vx + vy + _C2)
-        if level < levels - 1:
+        if level < len(levels) - 1:
             terms.append(float(np.mean(cs)))
-            x, y = _down2(x), _down2(y)
+            x = _down2(x)
         else:
             terms.append(float(np.mean((2 * mx * my + _C1) / (mx * mx + my * my + _C1) * cs)))
     t = np.maximum(np.array(terms), 0.0)
