@@ -148,10 +148,12 @@ MEF_CROPS = {"tno01": ("01.png", (slice(150, 246), slice(200, 328))),
              "tno03": ("03.png", (slice(100, 196), slice(100, 228)))}
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", "numba", "torch"])
 def test_mef_ssim_matches_tangs_code_in_octave(backend):
     """tests/data/mef_ssim_octave.csv: Tang's mef_ssim.m (1 scale) and analysis_ms_ssim.m (3 scales)
     run in Octave on TNO crops (tests/data/README.md); tang2022 uses 1 scale, mefb 3."""
+    if backend == "torch":
+        pytest.importorskip("torch")
     root = require_shared("data", "tno42")
     ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "mef_ssim_octave.csv"))
     assert len(ref) == 8

@@ -27,6 +27,7 @@ import torch
 
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
+from fusionbench.backends import _torch_mef as MEF
 from fusionbench.backends import _torch_piella as P
 from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
@@ -109,6 +110,11 @@ class _Batch:
 
     def both_exact(self, item, make):
         return tuple(self.exact(w, item, make) for w in "ABF")
+
+    def pair_key(self):
+        """Content key of the float64 B planes, for items of A that depend on the pair."""
+        b = self.exact("B", "x64", lambda x: x)
+        return tuple(b.shape), self.be._checksum(b)
 
 
 class TorchBackend:
@@ -550,6 +556,7 @@ _METRICS = {
     "Qcb": _qcb, "Qcv": _qcv, "VIFF": _viff, "Nabf": _nabf,
     # SSIM-window (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics, always float64
     **P.KERNELS,
+    **MEF.KERNELS,  # MEF-SSIM, MS-SSIM, always float64
 }
 TORCH_METRICS = tuple(_METRICS)
 FALLBACK_METRICS = check_kernels("torch", _METRICS)  # registered metrics scored by the reference

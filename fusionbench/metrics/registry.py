@@ -200,8 +200,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
 # Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
-# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI, Qp, MEF_SSIM and MS_SSIM have a
-# Numba kernel only (MEF_SSIM, MS_SSIM: the reference code with the sources' part cached).
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI and Qp have a Numba kernel only;
+# MEF_SSIM and MS_SSIM Numba (the reference code, sources' part cached) and torch (backends/_torch_mef.py).
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
@@ -258,7 +258,7 @@ register(MetricCard("MEF_SSIM", "MEF-SSIM of F against the sources as an exposur
                           "negative (MATLAB's product of powers turns complex there)",
                     checked=f"{_MEFB}: 1 row within 1e-9 (3 scales); Tang's mef_ssim.m and analysis_ms_ssim.m run "
                             "in Octave on 4 TNO crops, 1 and 3 scales, within 1e-9 (tests/data/mef_ssim_octave.csv)"),
-         MS.mef_ssim, native=(T22, M), fast=_NUMBA_ONLY)
+         MS.mef_ssim, native=(T22, M), fast=_budgets(1e-9, 1e-9))
 _FMI_QUIRKS = ("follows Tang's analysis_fmi.m (Haghighat's code) on [0,1] images, including its exact-zero "
                "tests (a flat window's pdf can be 1 ulp off its mean, giving correlation +-1) and its reuse of "
                "F's normalised window when testing B's window for equality (an all-white B window equals a "
@@ -295,7 +295,7 @@ register(MetricCard("MS_SSIM", "Multi-scale SSIM of F with each source, summed (
                     checked="pytorch_msssim 1.0.0 (float64 tensors) on 8 TNO crops: within 1e-12 with its float32 "
                             "Gaussian window, 1e-4 with the float64 one (tests/data/ms_ssim_pytorch_msssim.json); "
                             "properties (identity 1 per source)"),
-         MSS.ms_ssim, native=(), fast=_NUMBA_ONLY)
+         MSS.ms_ssim, native=(), fast=_budgets(1e-9, 1e-9))
 register(MetricCard("Qp", "Zhao et al.'s phase-congruency fusion quality", True, (-1.0, 1.0), "",
                     "Zhao, Laganiere, Liu, Int. J. Innov. Comput. Inf. Control 3 (6A) 2007; Kovesi, Videre 1999",
                     (), notes="phase congruency and its moments by Kovesi's phasecong3 (4 scales, 6 orientations); "
