@@ -125,6 +125,6 @@ def test_cli_shows_a_full_card(capsys):
     out = capsys.readouterr().out
     assert "Piella" in out and "qw_input" in out and "mefb" in out and "checked against" in out
     assert "numba (rtol 1e-09)" in out and "float64 reference" not in out
-    assert main(["metrics", "--card", "Qp"]) == 0
+    assert main(["metrics", "--card", "FMI_w"]) == 0
     out = capsys.readouterr().out  # numba has a kernel; the torch backends say they fall back
     assert "numba (rtol 1e-09); torch, torch-fp32: the float64 reference" in out

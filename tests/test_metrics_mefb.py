@@ -237,9 +237,11 @@ def test_qw_image_matches_liu_code_in_octave():
         assert got == pytest.approx(row.value, rel=RTOL), row.case
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", ["numpy", "numba", "torch"])
 def test_qp_matches_mefb_code_in_octave(backend):
     """tests/data/qp_octave.csv: MEFB's metricsQp.m in Octave on 96 x 128 TNO crops."""
+    if backend == "torch":
+        pytest.importorskip("torch")
     root = require_shared("data", "tno42")
     ref = pd.read_csv(os.path.join(os.path.dirname(__file__), "data", "qp_octave.csv"))
     assert len(ref) == 4

@@ -28,6 +28,7 @@ import torch
 from fusionbench.backends import _torch_extra as X
 from fusionbench.backends import _torch_kernels as K
 from fusionbench.backends import _torch_mef as MEF
+from fusionbench.backends import _torch_phase as PH
 from fusionbench.backends import _torch_piella as P
 from fusionbench.backends import check_kernels, reference_fallback
 from fusionbench.backends._heap import keep_freed_memory
@@ -557,6 +558,7 @@ _METRICS = {
     # SSIM-window (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics, always float64
     **P.KERNELS,
     **MEF.KERNELS,  # MEF-SSIM, MS-SSIM, always float64
+    **PH.KERNELS,  # Qp, always float64
 }
 TORCH_METRICS = tuple(_METRICS)
 FALLBACK_METRICS = check_kernels("torch", _METRICS)  # registered metrics scored by the reference

@@ -200,8 +200,8 @@ register(MetricCard("Nabf", "Fusion artefacts (Kumar / Petrovic)", False, (0.0, 
 
 # --- metrics of Zheng Liu's toolbox as MEFB runs them (issue #15) ------------------------------
 # Numba (backends/_nb_piella.py) and torch (backends/_torch_piella.py) kernels for the SSIM-window
-# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI and Qp have a Numba kernel only;
-# MEF_SSIM and MS_SSIM Numba (the reference code, sources' part cached) and torch (backends/_torch_mef.py).
+# (Qy, Qc, Qw, Qe) and joint-histogram (NMI, Q_TE, Q_NCIE) metrics; FMI has a Numba kernel only; MEF_SSIM,
+# MS_SSIM (backends/_torch_mef.py) and Qp (backends/_nb_phase.py, _torch_phase.py) have both.
 _NUMBA_ONLY = {"numba": 1e-9}
 register(MetricCard("Qy", "Yang et al.'s SSIM-based fusion quality", True, (-INF, INF), "",
                     "Yang, Zhang, Wang, Liu, Information Fusion 9 (2) 2008", (),
@@ -301,7 +301,7 @@ register(MetricCard("Qp", "Zhao et al.'s phase-congruency fusion quality", True,
                     (), notes="phase congruency and its moments by Kovesi's phasecong3 (4 scales, 6 orientations); "
                               "NaN under 11 pixels and for constant images",
                     checked=f"{_MEFB}: 1 row within 1e-9 (7e-14); Octave runs on crops (tests/data/qp_octave.csv)"),
-         PH.qp, native=(M,), fast=_NUMBA_ONLY)
+         PH.qp, native=(M,), fast=_budgets(1e-9, 1e-9))
 
 REGISTRY = MappingProxyType(_REGISTRY)
 CARDS = MappingProxyType({name: m.card for name, m in _REGISTRY.items()})

@@ -1,5 +1,5 @@
-"""Torch kernels of MEF_SSIM and MS_SSIM (``backends._torch_mef``) agree with the NumPy reference
-within 1e-9 relative, in float64 and in the float32 fast mode (where they run in float64 too): on
+"""Torch kernels of MEF_SSIM, MS_SSIM (``backends._torch_mef``) and Qp (``backends._torch_phase``)
+agree with the NumPy reference within 1e-9 relative, in float64 and in the float32 fast mode (where they run in float64 too): on
 TNO crops of the sizes their scales need, with flat windows and constant images; batched scoring
 equals one-by-one scoring, and the cached source terms follow the pair (no stale MEF-SSIM terms
 when B changes under the same A)."""
@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 from fusionbench.backends.torch_backend import TorchBackend  # noqa: E402
 
 RTOL = 1e-9
-METRICS = ["MEF_SSIM", "MS_SSIM"]
+METRICS = ["MEF_SSIM", "MS_SSIM", "Qp"]
 DTYPES = [torch.float64, torch.float32]
 
 
