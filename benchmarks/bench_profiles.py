@@ -44,6 +44,28 @@ def _median(fn, repeats):
     return statistics.median(fn() for _ in range(repeats))
 
 
+def _time_backend(be, metrics, opts, pair, repeats, clear):
+    """First / second method seconds for the whole table, and its three slowest metrics alone."""
+    F1, F2, A, B = pair
+
+    def first(ms):
+        clear(be)
+        t0 = time.perf_counter()
+        be.score(F1, A, B, ms, opts)
+        return time.perf_counter() - t0
+
+    def second():
+        clear(be)
+        be.score(F1, A, B, metrics, opts)
+        t0 = time.perf_counter()
+        be.score(F2, A, B, metrics, opts)
+        return time.perf_counter() - t0
+
+    per = {m: _median(lambda m=m: first((m,)), repeats) for m in metrics}
+    return {"first_s": _median(lambda: first(metrics), repeats), "second_s": _median(second, repeats),
+            "slowest_alone_s": dict(sorted(per.items(), key=lambda kv: -kv[1])[:3])}
+
+
 def main(argv=None) -> dict:
     a = _args(argv)
     from bench_metrics import clear, load_pair
@@ -64,24 +86,8 @@ def main(argv=None) -> dict:
         entry = report["profiles"][prof_name] = {"metrics": list(metrics), "backends": {}}
         for name in a.backends.split(","):
             be = get_backend(name)
-
-            def first(ms=metrics):
-                clear(be)
-                t0 = time.perf_counter()
-                be.score(F1, A, B, ms, opts)
-                return time.perf_counter() - t0
-
-            def second():
-                clear(be)
-                be.score(F1, A, B, metrics, opts)
-                t0 = time.perf_counter()
-                be.score(F2, A, B, metrics, opts)
-                return time.perf_counter() - t0
-
-            per = {m: _median(lambda m=m: first((m,)), a.repeats) for m in metrics}
-            slow = dict(sorted(per.items(), key=lambda kv: -kv[1])[:3])
-            res = {"first_s": _median(first, a.repeats), "second_s": _median(second, a.repeats),
-                   "slowest_alone_s": slow}
+            res = _time_backend(be, metrics, opts, (F1, F2, A, B), a.repeats, clear)
+            slow = res["slowest_alone_s"]
             entry["backends"][name] = res
             rows.append((prof_name, name, len(metrics), res["first_s"], res["second_s"],
                          ", ".join(f"{m} {v:.3f}" for m, v in slow.items())))
